@@ -1,0 +1,203 @@
+"""FC-DenseNet ("The One Hundred Layers Tiramisu", Jégou et al. 2017) for person segmentation.
+
+    from greenscreen.model import build_model
+    model = build_model("tiramisu56", input_size=(224, 224))
+
+Pure Keras 3 layers only: the same code trains on the TensorFlow backend here and on JAX on the
+GPU host, and a saved `.keras` file loads with `keras.saving.load_model` and no custom objects.
+
+Model contract (docs/model-contract.md): input float32 RGB 0-255, output softmax over
+(background, person) at the input resolution.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+# Presets are plain data so new ones (e.g. a lighter real-time model) are a dict entry, not code.
+# The paper's three: growth rate k, layers per dense block (down path, bottleneck, up path mirrored).
+PRESETS: dict[str, dict] = {
+    "tiramisu56": dict(growth_rate=12, layers_per_block=(4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4)),
+    "tiramisu67": dict(growth_rate=16, layers_per_block=(5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5)),
+    "tiramisu103": dict(growth_rate=16, layers_per_block=(4, 5, 7, 10, 12, 15, 12, 10, 7, 5, 4)),
+    # Real-time member of the family: a stride-2 stem (the dense path works at half resolution),
+    # depthwise-separable 3x3 convolutions in the dense layers, compressed transitions and a
+    # bilinear x2 on the logits. Same dense blocks + skip connections as the paper.
+    "tiramisu_lite": dict(
+        growth_rate=10,
+        layers_per_block=(2, 3, 4, 5, 6, 5, 4, 3, 2),
+        first_filters=24,
+        stem_stride=2,
+        separable=True,
+        compression=0.5,
+    ),
+}
+
+# Paper defaults; a preset overrides only what differs.
+PRESET_DEFAULTS = dict(
+    first_filters=48,
+    dropout=0.2,
+    stem_stride=1,  # 2 = strided stem, output upsampled x2 at the end
+    separable=False,  # depthwise-separable 3x3 convs in dense layers
+    compression=1.0,  # channel factor of the 1x1 conv in transition down
+)
+
+
+def preset_config(preset: str) -> dict:
+    """The full hyper-parameters of a preset (defaults filled in)."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    config = dict(PRESET_DEFAULTS)
+    config.update(PRESETS[preset])
+    blocks = config["layers_per_block"]
+    if len(blocks) % 2 != 1:
+        raise ValueError(f"preset {preset!r}: layers_per_block needs an odd length (down, bottleneck, up)")
+    return config
+
+
+def required_multiple(preset: str) -> int:
+    """Input sides must be divisible by this: 2 ** number of poolings (times the stem stride)."""
+    config = preset_config(preset)
+    return config["stem_stride"] * 2 ** (len(config["layers_per_block"]) // 2)
+
+
+def _check_input_size(preset: str, input_size) -> tuple[int, int]:
+    height, width = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+    multiple = required_multiple(preset)
+    if height % multiple or width % multiple or height <= 0 or width <= 0:
+        raise ValueError(
+            f"input size {height}x{width} does not work for {preset}: "
+            f"height and width must be positive multiples of {multiple}"
+        )
+    return int(height), int(width)
+
+
+def _bn_relu_conv(x, filters, kernel_size, dropout, separable, name):
+    """The paper's layer: BatchNorm -> ReLU -> conv -> dropout."""
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.ReLU(name=f"{name}_relu")(x)
+    if separable and kernel_size > 1:
+        x = layers.SeparableConv2D(
+            filters, kernel_size, padding="same", depthwise_initializer="he_uniform",
+            pointwise_initializer="he_uniform", name=f"{name}_sepconv",
+        )(x)
+    else:
+        x = layers.Conv2D(
+            filters, kernel_size, padding="same", kernel_initializer="he_uniform", name=f"{name}_conv"
+        )(x)
+    if dropout:
+        x = layers.Dropout(dropout, name=f"{name}_drop")(x)
+    return x
+
+
+def dense_block(x, num_layers, growth_rate, dropout=0.2, separable=False, name="block"):
+    """Each layer sees the concatenation of all earlier maps. Returns (stack, new_features)."""
+    new_features = []
+    for i in range(num_layers):
+        feature = _bn_relu_conv(x, growth_rate, 3, dropout, separable, name=f"{name}_l{i}")
+        new_features.append(feature)
+        x = layers.Concatenate(name=f"{name}_cat{i}")([x, feature])
+    return x, new_features
+
+
+def transition_down(x, filters, dropout=0.2, name="td"):
+    """1x1 conv then 2x2 max-pool: halve the resolution."""
+    x = _bn_relu_conv(x, filters, 1, dropout, separable=False, name=name)
+    return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+
+
+def transition_up(skip, features, filters, name="tu"):
+    """Upsample only the block's new features (keeps the up path cheap), then join the skip."""
+    x = features[0] if len(features) == 1 else layers.Concatenate(name=f"{name}_in")(features)
+    x = layers.Conv2DTranspose(
+        filters, 3, strides=2, padding="same", kernel_initializer="he_uniform", name=f"{name}_deconv"
+    )(x)
+    return layers.Concatenate(name=f"{name}_skip")([x, skip])
+
+
+def build_model(preset: str = "tiramisu56", input_size=(224, 224), num_classes: int = 2) -> keras.Model:
+    """An FC-DenseNet for `preset` at `input_size` (H, W); output softmax (N, H, W, num_classes)."""
+    config = preset_config(preset)
+    height, width = _check_input_size(preset, input_size)
+    blocks = config["layers_per_block"]
+    num_pools = len(blocks) // 2
+    growth, dropout, separable = config["growth_rate"], config["dropout"], config["separable"]
+
+    inputs = keras.Input((height, width, 3), name="image")
+    # The model owns its normalisation so every runtime feeds raw 0-255 pixels.
+    x = layers.Rescaling(1 / 127.5, offset=-1.0, name="normalize")(inputs)
+    x = layers.Conv2D(
+        config["first_filters"], 3, strides=config["stem_stride"], padding="same",
+        kernel_initializer="he_uniform", name="stem_conv",
+    )(x)
+
+    skips = []
+    for level in range(num_pools):
+        x, _ = dense_block(x, blocks[level], growth, dropout, separable, name=f"down{level}")
+        skips.append(x)
+        filters = max(growth, int(round(x.shape[-1] * config["compression"])))
+        x = transition_down(x, filters, dropout, name=f"td{level}")
+
+    _, features = dense_block(x, blocks[num_pools], growth, dropout, separable, name="bottleneck")
+
+    for level in range(num_pools):
+        block_index = num_pools + 1 + level
+        x = transition_up(
+            skips[num_pools - 1 - level], features, growth * blocks[block_index - 1], name=f"tu{level}"
+        )
+        x, features = dense_block(x, blocks[block_index], growth, dropout, separable, name=f"up{level}")
+
+    x = layers.Conv2D(num_classes, 1, kernel_initializer="he_uniform", name="classifier")(x)
+    if config["stem_stride"] > 1:
+        x = layers.UpSampling2D(config["stem_stride"], interpolation="bilinear", name="upsample_logits")(x)
+    outputs = layers.Softmax(name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=preset)
+
+
+def model_input_size(model: keras.Model) -> tuple[int, int]:
+    """(H, W) the model was built for."""
+    _, height, width, _ = model.input_shape
+    return int(height), int(width)
+
+
+def with_input_size(model: keras.Model, input_size) -> keras.Model:
+    """The same weights at another input size (the network is fully convolutional)."""
+    if tuple(input_size) == model_input_size(model):
+        return model
+    if model.name not in PRESETS:
+        raise ValueError(f"cannot resize model {model.name!r}: not built from a known preset")
+    num_classes = int(model.output_shape[-1])
+    resized = build_model(model.name, input_size, num_classes)
+    resized.set_weights(model.get_weights())
+    return resized
+
+
+def count_flops(model: keras.Model) -> int:
+    """Floating-point operations of one forward pass, multiply and add counted separately.
+
+    Counts convolutions (incl. separable and transposed) and dense layers, which are >99% of the
+    work; BatchNorm, ReLU, pooling and concatenation are left out (they fold or are memory-bound).
+    """
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.SeparableConv2D):
+            _, h, w, c_out = layer.output.shape
+            c_in = layer.input.shape[-1]
+            kh, kw = layer.kernel_size
+            total += 2 * h * w * c_in * kh * kw  # depthwise
+            total += 2 * h * w * c_in * c_out  # pointwise
+        elif isinstance(layer, layers.Conv2DTranspose):
+            # Every input pixel scatters a kh x kw x c_out patch.
+            _, h, w, c_in = layer.input.shape
+            c_out = layer.output.shape[-1]
+            kh, kw = layer.kernel_size
+            total += 2 * h * w * c_in * kh * kw * c_out
+        elif isinstance(layer, layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            c_in = layer.input.shape[-1]
+            kh, kw = layer.kernel_size
+            total += 2 * h * w * c_in * kh * kw * c_out
+        elif isinstance(layer, layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return int(total)
