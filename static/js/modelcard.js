@@ -1,0 +1,56 @@
+// Summary of /model/model-card.json for the page. Pure: tested with node. The card is written by
+// convert/export_tfjs.py; every field is optional here so an older or partial card still shows.
+
+function formatCount(n) {
+  if (typeof n !== 'number') return null;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}
+
+function formatBytes(n) {
+  if (typeof n !== 'number') return null;
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;
+}
+
+/** The headline number of one metrics entry: a number, or an object with miou/iou. */
+function headlineMetric(value) {
+  if (typeof value === 'number') return value;
+  if (value && typeof value === 'object') {
+    for (const key of ['miou', 'mean_iou', 'iou', 'dataset_iou']) {
+      if (typeof value[key] === 'number') return value[key];
+    }
+  }
+  return null;
+}
+
+function metricRows(metrics) {
+  if (!metrics || typeof metrics !== 'object') return [];
+  const rows = [];
+  const flat = headlineMetric(metrics);
+  if (flat !== null) return [['mIoU', `${flat.toFixed(1)} %`]];
+  for (const [setName, value] of Object.entries(metrics)) {
+    const number = headlineMetric(value);
+    if (number !== null) rows.push([`mIoU ${setName}`, `${number.toFixed(1)} %`]);
+  }
+  return rows;
+}
+
+/** [label, text] rows describing the model, in display order; unknown fields are skipped. */
+export function summarizeCard(card) {
+  if (!card || typeof card !== 'object') return [];
+  const rows = [];
+  const name = card.name ?? card.preset;
+  if (name) rows.push(['Model', card.preset && card.name && card.preset !== card.name ? `${card.name} (${card.preset})` : String(name)]);
+  const size = card.input_size;
+  if (Array.isArray(size) && size.length === 2) rows.push(['Input', `${size[0]}×${size[1]}`]);
+  const params = formatCount(card.params);
+  if (params) rows.push(['Parameters', params]);
+  const flops = formatCount(card.flops);
+  if (flops) rows.push(['FLOPs / frame', flops]);
+  const bytes = formatBytes(card.conversion?.total_bytes ?? card.total_bytes ?? card.size_bytes);
+  if (bytes) rows.push(['Download', bytes]);
+  rows.push(...metricRows(card.metrics));
+  return rows;
+}

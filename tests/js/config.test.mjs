@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DEFAULT_COMPOSITOR_CONFIG,
+  DEFAULT_SEGMENTER_CONFIG,
+  coverageEdges,
+  validateCompositorConfig,
+  validateSegmenterConfig,
+} from '../../static/js/config.js';
+
+test('segmenter config: empty or missing fills every default', () => {
+  assert.deepEqual(validateSegmenterConfig({}), DEFAULT_SEGMENTER_CONFIG);
+  assert.deepEqual(validateSegmenterConfig(undefined), DEFAULT_SEGMENTER_CONFIG);
+  assert.equal(DEFAULT_SEGMENTER_CONFIG.backend, 'webgl');
+  assert.equal(DEFAULT_SEGMENTER_CONFIG.modelUrl, '/model/model.json');
+});
+
+test('segmenter config: given values win, undefined ones fall back', () => {
+  const config = validateSegmenterConfig({ backend: 'wasm', modelUrl: undefined });
+  assert.equal(config.backend, 'wasm');
+  assert.equal(config.modelUrl, '/model/model.json');
+});
+
+test('segmenter config: bad values throw naming the field', () => {
+  assert.throws(() => validateSegmenterConfig({ backend: 'cuda' }), /backend.*"cuda".*webgl, wasm/);
+  assert.throws(() => validateSegmenterConfig({ modelUrl: '' }), /modelUrl/);
+  assert.throws(() => validateSegmenterConfig({ photoFlipTTA: 'yes' }), /photoFlipTTA/);
+  assert.throws(() => validateSegmenterConfig({ modelURL: '/x.json' }), /Unknown segmenter setting "modelURL"/);
+  assert.throws(() => validateSegmenterConfig('webgl'), /segmenter config/);
+});
+
+test('compositor config: defaults filled, values kept', () => {
+  assert.deepEqual(validateCompositorConfig({}), DEFAULT_COMPOSITOR_CONFIG);
+  const config = validateCompositorConfig({ background: 'blur', blurStrength: 30 });
+  assert.equal(config.background, 'blur');
+  assert.equal(config.blurStrength, 30);
+  assert.equal(config.feather, DEFAULT_COMPOSITOR_CONFIG.feather);
+});
+
+test('compositor config: bad values throw naming the field and the value', () => {
+  assert.throws(() => validateCompositorConfig({ background: 'video' }), /background.*"video"/);
+  assert.throws(() => validateCompositorConfig({ blurStrength: -1 }), /blurStrength.*-1.*0 to 60/);
+  assert.throws(() => validateCompositorConfig({ blurStrength: NaN }), /blurStrength/);
+  assert.throws(() => validateCompositorConfig({ feather: '0.2' }), /feather.*"0.2"/);
+  assert.throws(() => validateCompositorConfig({ feather: 0.7 }), /feather/);
+  assert.throws(() => validateCompositorConfig({ color: 'green' }), /color.*"green"/);
+  assert.throws(() => validateCompositorConfig({ color: '#12345' }), /color/);
+  assert.throws(() => validateCompositorConfig({ smoothing: 1 }), /smoothing/);
+  assert.throws(() => validateCompositorConfig({ mirror: 1 }), /mirror/);
+  assert.throws(() => validateCompositorConfig({ blur: 3 }), /Unknown compositor setting "blur"/);
+});
+
+test('coverage edges straddle the threshold and stay inside [0, 1]', () => {
+  assert.deepEqual(coverageEdges({ threshold: 0.5, feather: 0.2 }), [0.3, 0.7]);
+  assert.deepEqual(coverageEdges({ threshold: 0.5, feather: 0 }), [0.5, 0.5]);
+  assert.deepEqual(coverageEdges({ threshold: 0.3, feather: 0.5 }), [0, 0.8]);
+});

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { blurRadiusFor, capToPixels, coverRect } from '../../static/js/geometry.js';
+import { createFpsMeter, createRunningMean, formatStats } from '../../static/js/stats.js';
+import { cameraErrorMessage, decodeFailureMessage, fileProblem, modelMessages } from '../../static/js/messages.js';
+import { summarizeCard } from '../../static/js/modelcard.js';
+
+test('coverRect crops the middle of a too-wide or too-tall image', () => {
+  // 1920×1080 into a square: keep the centre 1080×1080
+  assert.deepEqual(coverRect(1920, 1080, 500, 500), { sx: 420, sy: 0, sw: 1080, sh: 1080 });
+  // 1280×720 into 720×1280 (portrait): keep a 405×720 strip in the middle
+  assert.deepEqual(coverRect(1280, 720, 720, 1280), { sx: 437.5, sy: 0, sw: 405, sh: 720 });
+  // same aspect ratio: the whole image
+  assert.deepEqual(coverRect(1280, 720, 640, 360), { sx: 0, sy: 0, sw: 1280, sh: 720 });
+});
+
+test('capToPixels keeps small photos and shrinks huge ones under the cap', () => {
+  assert.deepEqual(capToPixels(4000, 3000, 16e6), { width: 4000, height: 3000, scale: 1, capped: false });
+  const big = capToPixels(12000, 9000, 16e6);
+  assert.equal(big.capped, true);
+  assert.ok(big.width * big.height <= 16e6);
+  assert.ok(big.width * big.height > 15.9e6);
+  assert.ok(Math.abs(big.width / big.height - 4 / 3) < 1e-3);
+  assert.throws(() => capToPixels(0, 10, 100), /Invalid image size/);
+});
+
+test('blur radius scales with the short side of the frame', () => {
+  assert.equal(blurRadiusFor(14, 1280, 720), 14);
+  assert.equal(blurRadiusFor(14, 640, 480), 14 * 480 / 720);
+  assert.equal(blurRadiusFor(10, 1440, 2160), 20);
+});
+
+test('FPS meter over a sliding window; running mean', () => {
+  const meter = createFpsMeter(3);
+  assert.equal(meter.tick(0), 0);
+  assert.equal(meter.tick(100), 10);
+  assert.equal(meter.tick(200), 10);
+  assert.equal(meter.tick(250), 1000 / 75); // window 100..250: 2 intervals in 150 ms
+  const mean = createRunningMean(0.5);
+  assert.equal(mean.value, 0);
+  assert.equal(mean.add(10), 10);
+  assert.equal(mean.add(20), 15);
+  assert.equal(formatStats({ fps: 24.84, inferenceMs: 31.22, compositeMs: 4.06 }),
+    '24.8 fps · inference 31.2 ms · compositing 4.1 ms');
+  assert.equal(formatStats({ fps: 0, inferenceMs: 1, compositeMs: 2 }), 'inference 1.0 ms · compositing 2.0 ms');
+});
+
+test('camera errors become plain sentences', () => {
+  assert.match(cameraErrorMessage({ name: 'NotAllowedError' }), /denied/);
+  assert.match(cameraErrorMessage({ name: 'NotFoundError' }), /No camera/);
+  assert.match(cameraErrorMessage({ name: 'NotReadableError' }), /another application/);
+  assert.match(cameraErrorMessage(new Error('boom')), /boom/);
+});
+
+test('file problems: empty, HEIC, not an image; ordinary photos pass', () => {
+  assert.match(fileProblem({ name: 'a.jpg', type: 'image/jpeg', size: 0 }), /a\.jpg is empty/);
+  assert.match(fileProblem({ name: 'IMG_1.HEIC', type: '', size: 10 }), /HEIC.*convert it to JPEG or PNG/);
+  assert.match(fileProblem({ name: 'x', type: 'image/heif', size: 10 }), /HEIC/);
+  assert.match(fileProblem({ name: 'notes.txt', type: 'text/plain', size: 10 }), /not an image \(text\/plain\)/);
+  assert.equal(fileProblem({ name: 'me.png', type: 'image/png', size: 10 }), null);
+  assert.equal(fileProblem({ name: 'me', type: '', size: 10 }), null);
+  assert.match(decodeFailureMessage({ name: 'bad.jpg' }), /bad\.jpg could not be decoded/);
+});
+
+test('model messages name the file and the fix', () => {
+  assert.match(modelMessages.missing('/model/model.json', 404), /\/model\/model\.json.*404.*python convert\/export_tfjs\.py/);
+  assert.match(modelMessages.truncated(['/model/group1-shard1of1.bin'], 10, 20), /group1-shard1of1\.bin.*10 bytes.*20/);
+});
+
+test('model card summary tolerates partial cards', () => {
+  assert.deepEqual(summarizeCard(null), []);
+  const rows = summarizeCard({
+    name: 'greenscreen',
+    preset: 'tiramisu56',
+    input_size: [224, 224],
+    params: 1_374_000,
+    flops: 5_200_000_000,
+    metrics: { portraits_test: { miou: 93.456, n: 264 }, coco_person_val: 71.2 },
+  });
+  assert.deepEqual(rows, [
+    ['Model', 'greenscreen (tiramisu56)'],
+    ['Input', '224×224'],
+    ['Parameters', '1.37 M'],
+    ['FLOPs / frame', '5.20 G'],
+    ['mIoU portraits_test', '93.5 %'],
+    ['mIoU coco_person_val', '71.2 %'],
+  ]);
+});
