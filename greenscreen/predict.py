@@ -1,0 +1,90 @@
+"""Person probability maps from a greenscreen Keras model, exactly as docs/model-contract.md says.
+
+    from greenscreen.predict import person_probability
+    probability = person_probability(model, image_uint8)   # float32 HxW in [0, 1], the image's own size
+    mask = probability >= 0.5
+
+The whole photo is stretched (no crop, no letterbox) to the model's input size with PIL bilinear,
+run through the model, optionally averaged with a pass on the mirrored photo, and the person channel
+is bilinearly upsampled back to the photo's size. No TensorFlow here: any Keras 3 backend works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+PERSON_CHANNEL = 1
+
+
+def input_size_of(model) -> tuple[int, int]:
+    """(H, W) the model takes, from its input shape."""
+    shape = model.input_shape
+    if isinstance(shape, list):  # single-input functional models may report [shape]
+        shape = shape[0]
+    height, width = shape[1], shape[2]
+    if height is None or width is None:
+        raise ValueError(f"model {model.name!r} has no fixed input size ({shape}); use with_input_size first")
+    return int(height), int(width)
+
+
+def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """uint8 HxWx3 photo stretched to `size` (H, W) with PIL bilinear, as float32 0..255."""
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 HxWx3 RGB image, got {image.dtype} {image.shape}")
+    height, width = size
+    if image.shape[:2] == (height, width):
+        return image.astype(np.float32)
+    resized = Image.fromarray(image).resize((width, height), Image.BILINEAR)
+    return np.asarray(resized, dtype=np.float32)
+
+
+def resize_probability(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """float32 HxW map resized bilinearly to `size` (H, W), staying in float precision."""
+    height, width = size
+    if probability.shape == (height, width):
+        return probability.astype(np.float32)
+    resized = Image.fromarray(probability.astype(np.float32)).resize((width, height), Image.BILINEAR)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
+
+
+def _run(model, batch: np.ndarray) -> np.ndarray:
+    """Person channel [N, H, W] for a float32 [N, H, W, 3] batch."""
+    output = np.asarray(model.predict_on_batch(batch))
+    if output.ndim != 4 or output.shape[-1] < 2:
+        raise ValueError(f"model output {output.shape} is not [N, H, W, 2] (docs/model-contract.md)")
+    return output[..., PERSON_CHANNEL]
+
+
+def person_probabilities(
+    model, images: Sequence[np.ndarray], flip_tta: bool = True, batch_size: int = 8
+) -> list[np.ndarray]:
+    """Person probability (float32 HxW, each image's own size) for several photos, `batch_size` at a time.
+
+    With `flip_tta` each batch also carries the mirrored photos, so the model sees 2 * batch_size.
+    """
+    size = input_size_of(model)
+    results: list[np.ndarray] = []
+    for start in range(0, len(images), batch_size):
+        chunk = images[start:start + batch_size]
+        batch = np.stack([resize_image(image, size) for image in chunk])
+        if flip_tta:
+            both = _run(model, np.concatenate([batch, batch[:, :, ::-1]]))
+            maps = (both[:len(chunk)] + both[len(chunk):, :, ::-1]) / 2
+        else:
+            maps = _run(model, batch)
+        results.extend(resize_probability(p, np.shape(image)[:2]) for p, image in zip(maps, chunk))
+    return results
+
+
+def person_probability(model, image_uint8: np.ndarray, flip_tta: bool = True) -> np.ndarray:
+    """Person probability, float32 HxW at the image's own size (see the module docstring)."""
+    return person_probabilities(model, [image_uint8], flip_tta=flip_tta, batch_size=1)[0]
+
+
+def person_mask(model, image_uint8: np.ndarray, flip_tta: bool = True, threshold: float = 0.5) -> np.ndarray:
+    """Boolean person mask at the image's own size (probability >= threshold)."""
+    return person_probability(model, image_uint8, flip_tta) >= threshold
