@@ -1,0 +1,175 @@
+"""Keras PyDataset that feeds (photo, mask) batches from one or more weighted Sources.
+
+    train = SegmentationDataset([(portraits, 1.0), (coco_rest, 0.5)], batch_size=8,
+                                input_size=(224, 224), augment=True, cache=True)
+    val = SegmentationDataset([(portraits_test, 1.0)], batch_size=8, input_size=(224, 224), augment=False)
+
+Batches are `x float32[B, H, W, 3]` (0..255 RGB, the model contract's input) and
+`y float32[B, H, W, 1]` (1 = person).
+
+- augment=False: every sample exactly once, sources one after another in order, each photo
+  stretched to H x W with PIL bilinear (the evaluation/browser resize); the last batch may be short.
+- augment=True: each epoch draws `steps_per_epoch * batch_size` samples (default: one epoch =
+  as many samples as all sources hold); source i gets a share proportional to its weight (exact
+  counts, largest remainder), items within a source are drawn without replacement in a shuffled
+  order, and the mix is shuffled. Everything random derives from (seed, epoch, position), so
+  threads and processes produce identical batches for the same index, and `on_epoch_end` moves
+  to the next epoch's draw.
+- cache=True keeps decoded photos in memory, shrunk so the longer side is at most
+  `cache_max_side` (default 2 x the input's longer side, enough for 2x zoom-in crops). With
+  use_multiprocessing the cache is filled up front (`preload`) so forked workers inherit it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+from PIL import Image
+
+from .augment import AugmentConfig, augment as augment_sample, person_box, stretch
+from .errors import DataError
+from .source import Source
+
+
+def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    """Integer counts summing to `total`, as close as possible to weights/sum(weights)*total."""
+    exact = weights / weights.sum() * total
+    counts = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[: total - counts.sum()]] += 1
+    return counts
+
+
+def shrink(image: np.ndarray, mask: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scale photo and mask down (never up) so the longer side is at most max_side."""
+    height, width = mask.shape
+    scale = max_side / max(height, width)
+    if scale >= 1:
+        return image, mask
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    photo = Image.fromarray(image).resize(size, Image.Resampling.BILINEAR)
+    matte = Image.fromarray(mask * np.uint8(255)).resize(size, Image.Resampling.BILINEAR)
+    return np.asarray(photo), (np.asarray(matte) >= 128).astype(np.uint8)
+
+
+class SegmentationDataset(keras.utils.PyDataset):
+    def __init__(self, sources: list[tuple[Source, float]], batch_size: int, input_size=(224, 224),
+                 augment: bool = False, steps_per_epoch: int | None = None, seed: int = 0,
+                 workers: int = 1, use_multiprocessing: bool = False, augment_config: AugmentConfig | None = None,
+                 cache: bool = False, cache_max_side: int | None = None, max_queue_size: int = 10):
+        super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        if not sources:
+            raise DataError("no training sources given")
+        for source, weight in sources:
+            if len(source) == 0:
+                raise DataError(f"data source {source.path} is empty")
+            if not weight > 0:
+                raise DataError(f"source weight must be positive, got {weight} for {source.path}")
+        if batch_size < 1:
+            raise DataError(f"batch size must be at least 1, got {batch_size}")
+        if steps_per_epoch is not None and steps_per_epoch < 1:
+            raise DataError(f"steps per epoch must be at least 1, got {steps_per_epoch}")
+        self.sources = [source for source, _ in sources]
+        self.weights = np.array([float(weight) for _, weight in sources])
+        self.batch_size = int(batch_size)
+        self.input_size = (int(input_size[0]), int(input_size[1]))
+        self.augment = bool(augment)
+        self.augment_config = augment_config or AugmentConfig()
+        self.seed = int(seed)
+        self.epoch = 0
+        self.total = sum(len(source) for source in self.sources)
+        full_epoch = math.ceil(self.total / self.batch_size)
+        if self.augment:
+            self.steps = steps_per_epoch or full_epoch
+        else:
+            self.steps = min(full_epoch, steps_per_epoch or full_epoch)
+        self.cache = {} if cache else None
+        self.cache_max_side = cache_max_side or 2 * max(self.input_size)
+        self._plans: dict[int, np.ndarray] = {}
+        if self.cache is not None and use_multiprocessing:
+            self.preload()
+
+    # ------------------------------------------------------------ Keras API
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int):
+        if not 0 <= index < self.steps:
+            raise IndexError(f"batch {index} out of range (0..{self.steps - 1})")
+        plan = self.plan(self.epoch)
+        start = index * self.batch_size
+        picks = plan[start: start + self.batch_size]
+        height, width = self.input_size
+        x = np.empty((len(picks), height, width, 3), np.float32)
+        y = np.empty((len(picks), height, width, 1), np.float32)
+        for row, (source_index, item_index) in enumerate(picks):
+            if self.augment:
+                rng = np.random.default_rng([self.seed, self.epoch, start + row])
+                image, mask, box = self._load(int(source_index), int(item_index))
+                x[row], matte = augment_sample(image, mask, self.input_size, rng, self.augment_config, box=box)
+            else:
+                image, matte = self._load_stretched(int(source_index), int(item_index))
+                x[row] = image
+            y[row, ..., 0] = matte
+        return x, y
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._plans.pop(self.epoch - 2, None)
+
+    # ------------------------------------------------------------ sampling
+    def plan(self, epoch: int) -> np.ndarray:
+        """int64[N, 2] rows of (source index, item index) for every sample of that epoch."""
+        if epoch not in self._plans:
+            self._plans[epoch] = self._make_plan(epoch) if self.augment else self._in_order()
+        return self._plans[epoch]
+
+    def _in_order(self) -> np.ndarray:
+        rows = [np.stack([np.full(len(s), i), np.arange(len(s))], axis=1) for i, s in enumerate(self.sources)]
+        return np.concatenate(rows).astype(np.int64)
+
+    def _make_plan(self, epoch: int) -> np.ndarray:
+        counts = _largest_remainder(self.weights, self.steps * self.batch_size)
+        rows = []
+        for source_index, (source, count) in enumerate(zip(self.sources, counts)):
+            rng = np.random.default_rng([self.seed, epoch, source_index, 1])
+            rounds = -(-int(count) // len(source))
+            items = np.concatenate([rng.permutation(len(source)) for _ in range(rounds)])[:count] if count else np.zeros(0, np.int64)
+            rows.append(np.stack([np.full(int(count), source_index), items], axis=1))
+        plan = np.concatenate(rows).astype(np.int64)
+        return plan[np.random.default_rng([self.seed, epoch, 2]).permutation(len(plan))]
+
+    # ------------------------------------------------------------ loading
+    def _load(self, source_index: int, item_index: int):
+        key = (source_index, item_index)
+        if self.cache is not None and key in self.cache:
+            return self.cache[key]
+        image, mask = self.sources[source_index].load(item_index)
+        if self.cache is not None:
+            image, mask = shrink(image, mask, self.cache_max_side)
+        entry = (image, mask, person_box(mask))
+        if self.cache is not None:
+            self.cache[key] = entry
+        return entry
+
+    def _load_stretched(self, source_index: int, item_index: int):
+        key = ("stretched", source_index, item_index)
+        if self.cache is not None and key in self.cache:
+            return self.cache[key]
+        entry = stretch(*self.sources[source_index].load(item_index), self.input_size)
+        if self.cache is not None:
+            self.cache[key] = entry
+        return entry
+
+    def preload(self) -> None:
+        """Decode every sample into the cache now (turns the cache on if it was off)."""
+        if self.cache is None:
+            self.cache = {}
+        for source_index, source in enumerate(self.sources):
+            for item_index in range(len(source)):
+                if self.augment:
+                    self._load(source_index, item_index)
+                else:
+                    self._load_stretched(source_index, item_index)

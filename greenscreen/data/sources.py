@@ -1,0 +1,54 @@
+"""Turn a user's data spec into a Source.
+
+SPEC is `PATH[:SUBSET]`:
+- a mask folder `ROOT` (`ROOT/images/` + `ROOT/masks/`);
+- a COCO folder `ROOT` (`ROOT/images/` + `ROOT/annotations/*.json`, exactly one json);
+- a COCO annotations file `ROOT/annotations/NAME.json` (images in `ROOT/images/`).
+SUBSET (COCO only) is `kept` (default: the filter-passing images), `dropped` or `all`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .coco import SUBSETS, CocoFilter, CocoSource
+from .errors import DataError
+from .folders import MaskFolderSource, is_mask_folder
+from .source import Source
+
+
+def parse_spec(spec: str) -> tuple[Path, str | None]:
+    """Split `PATH[:SUBSET]`; a colon that is part of an existing path is left alone."""
+    path, subset = spec, None
+    if ":" in spec and not Path(spec).exists():
+        head, _, tail = spec.rpartition(":")
+        if tail in SUBSETS:
+            path, subset = head, tail
+    return Path(path), subset
+
+
+def open_source(spec: str, allow_empty: bool = False, rules: CocoFilter = CocoFilter()) -> Source:
+    """Open a data spec; raise DataError (one line) for bad paths or, unless allowed, empty sources."""
+    path, subset = parse_spec(spec)
+    if not path.exists():
+        raise DataError(f"data not found: {path}")
+    if path.is_file():
+        if path.suffix.lower() != ".json":
+            raise DataError(f"expected a folder or a COCO .json file: {path}")
+        source = CocoSource(path, subset=subset or "kept", rules=rules)
+    elif is_mask_folder(path):
+        if subset is not None:
+            raise DataError(f"subset :{subset} only applies to COCO data, not the mask folder {path}")
+        source = MaskFolderSource(path)
+    elif (path / "annotations").is_dir() and (path / "images").is_dir():
+        candidates = sorted((path / "annotations").glob("*.json"))
+        if len(candidates) != 1:
+            raise DataError(f"{path / 'annotations'} holds {len(candidates)} .json files; "
+                            "name the one to use (PATH/annotations/NAME.json)")
+        source = CocoSource(candidates[0], images_dir=path / "images", subset=subset or "kept", rules=rules)
+    else:
+        raise DataError(f"{path} is neither a mask folder (images/ + masks/) nor a COCO folder (images/ + annotations/)")
+    if len(source) == 0 and not allow_empty:
+        hint = f" ({len(source.problems)} skipped, first: {source.problems[0]})" if source.problems else ""
+        raise DataError(f"no usable image/mask pairs in {spec}{hint}")
+    return source
