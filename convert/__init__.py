@@ -1,0 +1,1 @@
+"""Turn a trained Keras greenscreen model into what the browser loads (see export_tfjs.py)."""

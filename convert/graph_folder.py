@@ -1,0 +1,88 @@
+"""Check a converted TF.js graph-model folder and swap it into place atomically.
+
+The page must never see a half-written model, so the converter writes into a
+temporary folder next to the destination, verifies it here, and only then
+renames it over the old one.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Bytes per stored value, after quantization (the manifest names the stored dtype).
+_DTYPE_BYTES = {"float32": 4, "int32": 4, "bool": 1, "float16": 2, "uint16": 2, "uint8": 1, "int8": 1}
+
+
+class GraphFolderError(Exception):
+    """The converted folder is not a complete graph model (one-line reason)."""
+
+
+def verify_graph_model(folder: Path) -> list[tuple[str, int]]:
+    """Raise GraphFolderError unless `folder` holds a loadable graph model; return [(file, bytes)].
+
+    Checks that model.json parses, is a graph model with a topology, that every shard
+    it references exists, and that the shards hold exactly the bytes the manifest declares.
+    """
+    model_json = folder / "model.json"
+    try:
+        spec = json.loads(model_json.read_text())
+    except FileNotFoundError:
+        raise GraphFolderError("the converter wrote no model.json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GraphFolderError(f"model.json does not parse: {exc}") from None
+    if spec.get("format") != "graph-model" or "modelTopology" not in spec:
+        raise GraphFolderError("model.json is not a TF.js graph model")
+
+    files = [("model.json", model_json.stat().st_size)]
+    for group in spec.get("weightsManifest", []):
+        declared = sum(_stored_bytes(w) for w in group.get("weights", []))
+        stored = 0
+        for name in group.get("paths", []):
+            shard = folder / name
+            if not shard.is_file():
+                raise GraphFolderError(f"model.json references a missing shard: {name}")
+            files.append((name, shard.stat().st_size))
+            stored += files[-1][1]
+        if declared != stored:
+            raise GraphFolderError(f"shards hold {stored} bytes but model.json declares {declared}")
+    return files
+
+
+def _stored_bytes(weight: dict) -> int:
+    dtype = weight.get("quantization", {}).get("dtype", weight["dtype"])
+    if dtype not in _DTYPE_BYTES:
+        raise GraphFolderError(f"weight {weight.get('name')} has unexpected dtype {dtype}")
+    return math.prod(weight["shape"]) * _DTYPE_BYTES[dtype]
+
+
+def make_staging_folder(dest: Path) -> Path:
+    """An empty folder beside `dest` (same filesystem, so the final rename is atomic)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{dest.name}.new-", dir=dest.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staged, 0o777 & ~umask)  # mkdtemp makes it private; the web server must read it
+    return staged
+
+
+def swap_into_place(staged: Path, dest: Path) -> None:
+    """Replace `dest` by `staged`: old folder renamed away, new renamed in, old deleted."""
+    if dest.exists() and not dest.is_dir():
+        raise GraphFolderError(f"{dest} exists and is not a folder")
+    old = None
+    if dest.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
+        os.rmdir(old)  # only the unique name is wanted; rename needs it absent
+        os.rename(dest, old)
+    try:
+        os.rename(staged, dest)
+    except OSError:
+        if old is not None:
+            os.rename(old, dest)  # put the previous model back
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
