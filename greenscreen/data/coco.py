@@ -28,6 +28,7 @@ import contextlib
 import io
 import json
 import os
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,11 +80,14 @@ def read_coco(annotations_path):
         raise DataError(f"COCO annotations file not found: {path}")
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            return COCO(os.fspath(path))
+            coco = COCO(os.fspath(path))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise DataError(f"{path.name} is not valid JSON: {error}") from None
     except (KeyError, TypeError, AssertionError, ValueError) as error:
         raise DataError(f"{path.name} is not a COCO instances file ({type(error).__name__}: {error})") from None
+    if not isinstance(coco.dataset.get("images"), list):
+        raise DataError(f"{path.name} is not a COCO instances file (no 'images' list)")
+    return coco
 
 
 def person_category_ids(coco) -> list[int]:
@@ -130,7 +134,9 @@ def person_mask(annotations: list[dict], height: int, width: int) -> np.ndarray:
     rle = union_rle(annotations, height, width)
     if rle is None:
         return np.zeros((height, width), np.uint8)
-    return (mask_utils.decode(rle) > 0).astype(np.uint8)
+    with warnings.catch_warnings():  # pycocotools' Cython decode trips a NumPy 2 copy= deprecation warning
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return (mask_utils.decode(rle) > 0).astype(np.uint8)
 
 
 def person_cover(annotations: list[dict], height: int, width: int) -> float:

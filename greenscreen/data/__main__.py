@@ -1,0 +1,123 @@
+"""python -m greenscreen.data {filter-coco,check,pack} ...: data tools from the command line.
+
+    python -m greenscreen.data filter-coco ../shared/data/coco-person/annotations/instances_person.json [--json]
+    python -m greenscreen.data check ../shared/data/portraits/train
+    python -m greenscreen.data pack ../shared/data/portraits/train ../shared/data/coco-person:dropped --out /tmp/pack
+
+filter-coco prints how many images the 2017 write-up's COCO person filter keeps and why the others
+are dropped (`--json`: {"kept": [file names], "dropped": {reason: count}} on stdout).
+check lists a source's facts and every skipped pair with its reason.
+pack writes a compact mask-folder copy of each SPEC to OUT/<label>/ (JPEG q90 photos, 0/255 PNG
+masks, longer side at most --max-side), e.g. to carry training data to a GPU host.
+User errors print one line on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import DataError
+
+
+def _add_filter_options(parser: argparse.ArgumentParser) -> None:
+    from .coco import CocoFilter
+
+    defaults = CocoFilter()
+    parser.add_argument("--min-people", type=int, default=defaults.min_people, help="fewest people (default %(default)s)")
+    parser.add_argument("--max-people", type=int, default=defaults.max_people, help="most people (default %(default)s)")
+    parser.add_argument("--min-cover", type=float, default=defaults.min_cover,
+                        help="smallest person-pixel fraction of the image (default %(default)s)")
+    parser.add_argument("--max-cover", type=float, default=defaults.max_cover,
+                        help="largest person-pixel fraction of the image (default %(default)s)")
+
+
+def _rules(args):
+    from .coco import CocoFilter
+
+    return CocoFilter(args.min_people, args.max_people, args.min_cover, args.max_cover)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m greenscreen.data", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    filter_coco = commands.add_parser("filter-coco", help="apply the COCO person filter to an annotations file")
+    filter_coco.add_argument("annotations", help="COCO instances .json file")
+    filter_coco.add_argument("--json", action="store_true", help="print {kept: [file names], dropped: {reason: count}}")
+    _add_filter_options(filter_coco)
+
+    check = commands.add_parser("check", help="list a data source's facts and skipped pairs")
+    check.add_argument("spec", help="PATH[:SUBSET]: mask folder, COCO folder or COCO .json (SUBSET: kept, dropped, all)")
+    check.add_argument("--json", action="store_true", help="print facts and problems as JSON")
+    _add_filter_options(check)
+
+    pack = commands.add_parser("pack", help="write compact mask-folder copies of data sources")
+    pack.add_argument("specs", nargs="+", metavar="SPEC", help="PATH[:SUBSET] of each source to copy")
+    pack.add_argument("--out", required=True, help="output folder; each SPEC goes to OUT/<label>/")
+    pack.add_argument("--max-side", type=int, default=320, help="longer side of the copies in pixels (default %(default)s)")
+    pack.add_argument("--quality", type=int, default=90, choices=range(50, 101), metavar="{50..100}",
+                      help="JPEG quality (default %(default)s)")
+    _add_filter_options(pack)
+    return parser
+
+
+def run_filter_coco(args) -> None:
+    from .coco import REASONS, filter_coco, read_coco
+
+    result = filter_coco(read_coco(args.annotations), _rules(args))
+    counts = result.dropped_counts()
+    if args.json:
+        print(json.dumps({"kept": [record["file_name"] for record in result.kept],
+                          "dropped": {reason: counts.get(reason, 0) for reason in REASONS}}))
+        return
+    total = len(result.kept) + sum(counts.values())
+    print(f"{args.annotations}: {total} images, kept {len(result.kept)}, dropped {total - len(result.kept)}")
+    for reason in REASONS:
+        if counts.get(reason):
+            print(f"  {reason:<16} {counts[reason]:>6}")
+
+
+def run_check(args) -> None:
+    from .sources import open_source
+
+    source = open_source(args.spec, allow_empty=True, rules=_rules(args))
+    if args.json:
+        print(json.dumps({**source.describe(), "problems": source.problems}, indent=2))
+        return
+    facts = source.describe()
+    subset = f":{facts['subset']}" if facts["subset"] else ""
+    print(f"{facts['kind']} {facts['path']}{subset}: {facts['count']} usable pairs, {facts['skipped']} skipped")
+    for problem in source.problems:
+        print(f"  skipped {problem}")
+
+
+def run_pack(args) -> None:
+    from .pack import pack_source, pack_label
+    from .sources import open_source
+
+    if args.max_side < 32:
+        raise DataError(f"--max-side must be at least 32, got {args.max_side}")
+    sources = [open_source(spec, rules=_rules(args)) for spec in args.specs]  # fail before writing anything
+    used: set[str] = set()
+    for spec, source in zip(args.specs, sources):
+        label = pack_label(source, used)
+        used.add(label)
+        written = pack_source(source, args.out, label, max_side=args.max_side, quality=args.quality)
+        print(f"{spec}: wrote {written} pairs to {Path(args.out) / label}")
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        {"filter-coco": run_filter_coco, "check": run_check, "pack": run_pack}[args.command](args)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
