@@ -31,8 +31,9 @@ from convert.card import build_card, read_training_card, write_card  # noqa: E40
 from convert.graph_folder import (  # noqa: E402
     GraphFolderError, make_staging_folder, swap_into_place, verify_graph_model)
 
-DEFAULT_MODEL = Path("models/greenscreen.keras")
-DEFAULT_OUT = Path("static/model")
+# Anchored at the repo so the defaults work from any working directory.
+DEFAULT_MODEL = ROOT / "models" / "greenscreen.keras"
+DEFAULT_OUT = ROOT / "static" / "model"
 QUANTIZE_CHOICES = ("none", "float16", "uint8")
 DEFAULT_QUANTIZE = "float16"  # halves the download; argmax agrees with float32 on >99.9% of pixels
 DEFAULT_SHARD_MB = 4  # the tensorflowjs default; small enough for parallel fetches and caches
@@ -57,16 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(name) for name, _ in files)
     for name, size in files:
         print(f"  {name:<{width}}  {size:>12,} bytes")
-    print(f"  {'total':<{width}}  {sum(s for _, s in files):>12,} bytes  -> {args.out}")
+    print(f"  {'total':<{width}}  {sum(s for _, s in files):>12,} bytes  -> {_display_path(args.out)}")
     return 0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL,
-                        help=f"Keras 3 .keras file (default {DEFAULT_MODEL})")
+                        help="Keras 3 .keras file (default models/greenscreen.keras)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"output folder, replaced atomically (default {DEFAULT_OUT})")
+                        help="output folder, replaced atomically (default static/model)")
     parser.add_argument("--quantize", choices=QUANTIZE_CHOICES, default=DEFAULT_QUANTIZE,
                         help=f"weight storage (default {DEFAULT_QUANTIZE})")
     parser.add_argument("--shard-mb", type=_positive_float, default=DEFAULT_SHARD_MB,
@@ -117,8 +118,9 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
             model = _with_input_size(model, size)
         input_size = check_contract(model)
 
-    staged = make_staging_folder(out)
+    staged = None
     try:
+        staged = make_staging_folder(out)
         with quiet_tensorflow(), tempfile.TemporaryDirectory(prefix="greenscreen-export-") as tmp:
             saved_model = Path(tmp) / "saved_model"
             _run_step("Keras export to SavedModel", model.export, str(saved_model),
@@ -139,14 +141,16 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
     except OSError as exc:
         raise ConversionError(f"could not write {out}: {exc}") from None
     finally:
-        shutil.rmtree(staged, ignore_errors=True)  # gone already when the swap succeeded
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)  # gone already when the swap succeeded
     return files + [(name, (out / name).stat().st_size) for name in ("model-card.json", "MODEL_CARD.md")]
 
 
 def check_keras_file(path: Path) -> None:
     """Cheap checks before the slow TensorFlow import: a .keras file is a zip with a config."""
     if not path.exists():
-        raise ConversionError(f"model file not found: {path}")
+        hint = " (train one with greenscreen.train, or pass --model)" if path == DEFAULT_MODEL else ""
+        raise ConversionError(f"model file not found: {_display_path(path)}{hint}")
     if not path.is_file():
         raise ConversionError(f"model path is not a file: {path}")
     if path.suffix != ".keras":
