@@ -1,0 +1,119 @@
+// Photos in: file input, drag-and-drop, paste. Decodes upright (EXIF orientation applied) and caps
+// the pixel count so a 100-megapixel photo cannot exhaust memory.
+
+import { capToPixels } from './geometry.js';
+import { decodeFailureMessage, fileProblem } from './messages.js';
+
+/** An error whose message is meant for the user as is. */
+export class UserError extends Error {}
+
+async function decodeWithImageElement(blob) {
+  const url = URL.createObjectURL(blob);
+  try {
+    const image = new Image();
+    image.src = url;
+    await image.decode(); // <img> applies EXIF orientation by default (image-orientation: from-image)
+    return await createImageBitmap(image);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/**
+ * Decode an image File/Blob to an upright ImageBitmap. Throws UserError with a one-line message for
+ * empty files, HEIC, non-images and undecodable data.
+ */
+export async function decodeImageFile(file) {
+  const problem = fileProblem(file);
+  if (problem) throw new UserError(problem);
+  try {
+    return await createImageBitmap(file, { imageOrientation: 'from-image' });
+  } catch {
+    // Older browsers reject the 'from-image' option; some formats only decode through <img>.
+  }
+  try {
+    return await decodeWithImageElement(file);
+  } catch {
+    throw new UserError(decodeFailureMessage(file));
+  }
+}
+
+/**
+ * Decode a photo and shrink it to at most `maxPixels` (aspect ratio kept). Returns
+ * {image: ImageBitmap, width, height, originalWidth, originalHeight, capped}.
+ */
+export async function loadPhoto(file, maxPixels) {
+  let image = await decodeImageFile(file);
+  const originalWidth = image.width;
+  const originalHeight = image.height;
+  if (!originalWidth || !originalHeight) throw new UserError(decodeFailureMessage(file));
+  const target = capToPixels(originalWidth, originalHeight, maxPixels);
+  if (target.capped) {
+    const full = image;
+    try {
+      image = await createImageBitmap(full, {
+        resizeWidth: target.width,
+        resizeHeight: target.height,
+        resizeQuality: 'high',
+      });
+    } catch {
+      throw new UserError(
+        `${file.name || 'The image'} (${originalWidth}×${originalHeight}) is too large for this browser to resize.`,
+      );
+    } finally {
+      full.close();
+    }
+  }
+  return { image, width: image.width, height: image.height, originalWidth, originalHeight, capped: target.capped };
+}
+
+function firstImageFile(fileList) {
+  const files = [...(fileList ?? [])];
+  return files.find((file) => file.type.startsWith('image/')) ?? files[0] ?? null;
+}
+
+/**
+ * Call onFile(file) for a photo chosen in `input`, dropped on `dropZone` (or anywhere on the page),
+ * or pasted with Ctrl+V. `dropZone` gets the class "dragging" while a file hovers over it.
+ */
+export function bindPhotoSources({ input, dropZone, onFile }) {
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    input.value = ''; // choosing the same file again still fires "change"
+    if (file) onFile(file);
+  });
+
+  let depth = 0; // dragenter/dragleave fire for every child element
+  const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+  window.addEventListener('dragenter', (event) => {
+    if (!hasFiles(event)) return;
+    depth++;
+    dropZone.classList.add('dragging');
+  });
+  window.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) dropZone.classList.remove('dragging');
+  });
+  window.addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault(); // allow dropping; otherwise the browser opens the file itself
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  window.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    dropZone.classList.remove('dragging');
+    const file = firstImageFile(event.dataTransfer.files);
+    if (file) onFile(file);
+  });
+
+  document.addEventListener('paste', (event) => {
+    const target = event.target;
+    if (target instanceof HTMLInputElement && target.type === 'text') return;
+    const file = firstImageFile(event.clipboardData?.files);
+    if (!file) return;
+    event.preventDefault();
+    onFile(file);
+  });
+}

@@ -1,0 +1,61 @@
+// The user's choices kept between visits (localStorage). Pure apart from the storage object passed
+// in, so node tests use a Map-backed fake. Anything invalid or from an older version is dropped
+// field by field: a bad stored value can never stop the page from starting.
+
+import { BACKENDS, DEFAULT_COMPOSITOR_CONFIG, DEFAULT_SEGMENTER_CONFIG, validateCompositorConfig } from './config.js';
+
+export const SETTINGS_KEY = 'greenscreen.settings.v1';
+
+const COMPOSITOR_KEYS = ['background', 'backgroundId', 'color', 'blurStrength', 'feather', 'smoothing', 'mirror'];
+
+export const DEFAULT_SETTINGS = Object.freeze({
+  ...Object.fromEntries(COMPOSITOR_KEYS.map((key) => [key, DEFAULT_COMPOSITOR_CONFIG[key]])),
+  backend: DEFAULT_SEGMENTER_CONFIG.backend,
+  photoFlipTTA: DEFAULT_SEGMENTER_CONFIG.photoFlipTTA,
+});
+
+/** Keep each stored value that validates on its own; everything else takes its default. */
+export function sanitizeSettings(stored) {
+  const settings = { ...DEFAULT_SETTINGS };
+  if (!stored || typeof stored !== 'object') return settings;
+  for (const key of COMPOSITOR_KEYS) {
+    if (!(key in stored)) continue;
+    try {
+      validateCompositorConfig({ [key]: stored[key] });
+      settings[key] = stored[key];
+    } catch {
+      // ignore this one value
+    }
+  }
+  if (BACKENDS.includes(stored.backend)) settings.backend = stored.backend;
+  if (typeof stored.photoFlipTTA === 'boolean') settings.photoFlipTTA = stored.photoFlipTTA;
+  return settings;
+}
+
+export function loadSettings(storage) {
+  try {
+    return sanitizeSettings(JSON.parse(storage?.getItem(SETTINGS_KEY) ?? 'null'));
+  } catch {
+    return { ...DEFAULT_SETTINGS };
+  }
+}
+
+export function saveSettings(storage, settings) {
+  try {
+    storage?.setItem(SETTINGS_KEY, JSON.stringify(sanitizeSettings(settings)));
+  } catch {
+    // storage full or disabled (private mode): settings simply are not remembered
+  }
+}
+
+/** Background <select> value ⇄ {background, backgroundId}: 'image:beach', 'blur', 'color', 'none'. */
+export function backgroundChoiceValue({ background, backgroundId }) {
+  return background === 'image' ? `image:${backgroundId}` : background;
+}
+
+export function parseBackgroundChoice(value) {
+  if (typeof value === 'string' && value.startsWith('image:')) {
+    return { background: 'image', backgroundId: value.slice('image:'.length) };
+  }
+  return { background: value };
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DEFAULT_SETTINGS,
+  SETTINGS_KEY,
+  backgroundChoiceValue,
+  loadSettings,
+  parseBackgroundChoice,
+  saveSettings,
+  sanitizeSettings,
+} from '../../static/js/settings.js';
+
+function fakeStorage(initial = {}) {
+  const map = new Map(Object.entries(initial));
+  return { getItem: (k) => (map.has(k) ? map.get(k) : null), setItem: (k, v) => map.set(k, String(v)), map };
+}
+
+test('settings: missing, corrupt or foreign storage gives the defaults', () => {
+  assert.deepEqual(loadSettings(fakeStorage()), DEFAULT_SETTINGS);
+  assert.deepEqual(loadSettings(fakeStorage({ [SETTINGS_KEY]: '{not json' })), DEFAULT_SETTINGS);
+  assert.deepEqual(loadSettings(null), DEFAULT_SETTINGS);
+  assert.equal(DEFAULT_SETTINGS.background, 'image');
+  assert.equal(DEFAULT_SETTINGS.backgroundId, 'beach');
+});
+
+test('settings: a bad value is dropped alone, good ones survive a round trip', () => {
+  const storage = fakeStorage();
+  saveSettings(storage, { ...DEFAULT_SETTINGS, background: 'blur', blurStrength: 30, feather: 9, backend: 'wasm' });
+  const loaded = loadSettings(storage);
+  assert.equal(loaded.background, 'blur');
+  assert.equal(loaded.blurStrength, 30);
+  assert.equal(loaded.feather, DEFAULT_SETTINGS.feather); // 9 is out of range
+  assert.equal(loaded.backend, 'wasm');
+  assert.equal(sanitizeSettings({ backend: 'cuda', color: '#ABCDEF' }).backend, 'webgl');
+  assert.equal(sanitizeSettings({ color: '#ABCDEF' }).color, '#ABCDEF');
+});
+
+test('background choice values round-trip', () => {
+  assert.equal(backgroundChoiceValue({ background: 'image', backgroundId: 'beach' }), 'image:beach');
+  assert.equal(backgroundChoiceValue({ background: 'blur', backgroundId: 'beach' }), 'blur');
+  assert.deepEqual(parseBackgroundChoice('image:user'), { background: 'image', backgroundId: 'user' });
+  assert.deepEqual(parseBackgroundChoice('none'), { background: 'none' });
+});
