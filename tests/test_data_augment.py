@@ -36,7 +36,7 @@ def _agreement(photo, mask):
 @pytest.mark.parametrize("seed", range(12))
 def test_geometry_keeps_photo_and_mask_aligned(seed):
     image, mask = _colour_coded()
-    config = AugmentConfig(person_crop_prob=0.5, flip_prob=0.5, rotate_prob=1.0, color_prob=0.0, gamma_prob=0.0,
+    config = AugmentConfig(person_crop_prob=0.5, flip_prob=0.5, rotate_prob=0.5, color_prob=0.0, gamma_prob=0.0,
                            low_light_prob=0.0, blur_prob=0.0, noise_prob=0.0, jpeg_prob=0.0)
     photo, matte = augment(image, mask, (64, 96), np.random.default_rng(seed), config)
     assert photo.shape == (64, 96, 3) and photo.dtype == np.float32
@@ -44,12 +44,16 @@ def test_geometry_keeps_photo_and_mask_aligned(seed):
     assert _agreement(photo, matte) > 0.99
 
 
-def test_flip_mirrors_both():
+@pytest.mark.parametrize("angle", [0.0, 1e-9])  # the upright fast path and the affine path
+def test_flip_mirrors_both_and_both_paths_agree(angle):
     image, mask = _colour_coded()
-    crop = Crop(cx=80, cy=60, width=160, height=120, flip=True)
+    crop = Crop(cx=80, cy=60, width=160, height=120, angle_deg=angle, flip=True)
     photo, matte = warp(image, mask, crop, (120, 160))
     assert (matte == mask[:, ::-1]).mean() > 0.99
     assert _agreement(photo.astype(np.float32), matte) > 0.99
+    half = Crop(cx=70, cy=50, width=80, height=60, angle_deg=angle)
+    photo, matte = warp(image, mask, half, (60, 80))
+    assert (matte == mask[20:80, 30:110]).mean() > 0.99
 
 
 def test_full_augmentation_keeps_range_and_is_deterministic():
