@@ -169,7 +169,8 @@ def evaluate(model, source, flip_tta: bool = True, limit: int | None = None,
         names = [source.name(i) for i in indices]
         images, truths = zip(*(source.load(i) for i in indices))
         tick = time.perf_counter()
-        probabilities = person_probabilities(model, list(images), flip_tta=flip_tta, batch_size=batch_size)
+        probabilities = person_probabilities(model, list(images), flip_tta=flip_tta, batch_size=batch_size,
+                                             fixed_batch=True)
         if start == 0:
             first_batch = (time.perf_counter() - tick, len(images))
         else:

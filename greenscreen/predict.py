@@ -60,22 +60,27 @@ def _run(model, batch: np.ndarray) -> np.ndarray:
 
 
 def person_probabilities(
-    model, images: Sequence[np.ndarray], flip_tta: bool = True, batch_size: int = 8
+    model, images: Sequence[np.ndarray], flip_tta: bool = True, batch_size: int = 8, fixed_batch: bool = False
 ) -> list[np.ndarray]:
     """Person probability (float32 HxW, each image's own size) for several photos, `batch_size` at a time.
 
     With `flip_tta` each batch also carries the mirrored photos, so the model sees 2 * batch_size.
+    `fixed_batch` pads a short batch to `batch_size` so the model only ever sees one shape
+    (JAX/XLA and tf.function compile once per shape; the padding is cheaper than a recompile).
     """
     size = input_size_of(model)
     results: list[np.ndarray] = []
     for start in range(0, len(images), batch_size):
         chunk = images[start:start + batch_size]
         batch = np.stack([resize_image(image, size) for image in chunk])
+        if fixed_batch and len(chunk) < batch_size:
+            batch = np.concatenate([batch, np.repeat(batch[-1:], batch_size - len(chunk), axis=0)])
         if flip_tta:
             both = _run(model, np.concatenate([batch, batch[:, :, ::-1]]))
-            maps = (both[:len(chunk)] + both[len(chunk):, :, ::-1]) / 2
+            maps = (both[:len(batch)] + both[len(batch):, :, ::-1]) / 2
         else:
             maps = _run(model, batch)
+        maps = maps[:len(chunk)]
         results.extend(resize_probability(p, np.shape(image)[:2]) for p, image in zip(maps, chunk))
     return results
 

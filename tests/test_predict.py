@@ -110,6 +110,20 @@ def test_batched_equals_one_by_one_for_mixed_sizes(tiramisu, flip_tta):
         np.testing.assert_allclose(probability, person_probability(model, image, flip_tta=flip_tta), atol=1e-5)
 
 
+def test_fixed_batch_pads_a_short_batch_and_returns_only_the_real_photos():
+    model = tiny_model(3)
+    shapes = []
+    original = model.predict_on_batch
+    model.predict_on_batch = lambda x: shapes.append(x.shape) or original(x)
+    images = [photo(40, 50, 1), photo(32, 32, 2), photo(20, 30, 3)]
+    padded = person_probabilities(model, images, flip_tta=True, batch_size=2, fixed_batch=True)
+    assert shapes == [(4, 32, 32, 3), (4, 32, 32, 3)]  # 2 photos + 2 mirrored, twice
+    assert [p.shape for p in padded] == [(40, 50), (32, 32), (20, 30)]
+    plain = person_probabilities(model, images, flip_tta=True, batch_size=2)
+    for a, b in zip(padded, plain):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
 def test_input_size_comes_from_the_model():
     assert input_size_of(tiny_model(1, size=(64, 96))) == (64, 96)
     flexible = keras.Model(*(lambda i: (i, keras.layers.Conv2D(2, 1)(i)))(keras.Input((None, None, 3))))
