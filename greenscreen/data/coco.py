@@ -29,7 +29,6 @@ import io
 import json
 import os
 import warnings
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,6 +245,3 @@ class CocoSource(Source):
             mask = np.asarray(apply_orientation(Image.fromarray(mask), orientation))
         return image, mask
 
-
-def count_reasons(result: FilterResult) -> Counter:
-    return Counter({reason: len(images) for reason, images in result.dropped.items()})

@@ -59,17 +59,14 @@ def apply_orientation(image: Image.Image, orientation: int) -> Image.Image:
     return image.transpose(transpose) if transpose is not None else image
 
 
-def load_image(path, apply_exif: bool = True, draft_size: tuple[int, int] | None = None) -> np.ndarray:
+def load_image(path, apply_exif: bool = True) -> np.ndarray:
     """Read a photo as uint8 HxWx3 RGB; raise DataError naming the file when it cannot be read.
 
-    draft_size: let the JPEG decoder shrink by 2/4/8 while decoding, keeping at least this (w, h)
-    before orientation (a large speed-up for big photos that are shrunk right after).
+    apply_exif=False keeps the stored pixel order (COCO annotations refer to it).
     """
     image = _open(path)
     try:
         orientation = exif_orientation(image) if apply_exif else 1
-        if draft_size is not None and image.format == "JPEG":
-            image.draft("RGB", draft_size)
         image = apply_orientation(image, orientation)
         if image.mode != "RGB":
             # convert("RGB") drops alpha and expands greyscale/palette/CMYK.
