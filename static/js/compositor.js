@@ -51,7 +51,8 @@ function drawMaybeMirrored(context, image, x, y, width, height, mirror) {
 /**
  * Draw `image` into the inner (w×h) part of a canvas padded by `pad` on every side, and repeat its
  * outermost rows and columns into the padding (clamp-to-edge), so a blur near the border does not
- * fade into transparency.
+ * fade into transparency. The pieces do not overlap, so 'source-over' and 'destination-out' work;
+ * 'copy' would not (every piece would erase the others).
  */
 function drawClampedPadded(context, image, imageW, imageH, pad, w, h, mirror) {
   context.save();
@@ -147,20 +148,22 @@ export function createCompositor({ canvas, backgroundImage = null, ...settings }
     const { width: sourceW, height: sourceH } = sourceSize(source);
 
     const holes = holesCanvas.getContext('2d');
-    holes.globalCompositeOperation = 'copy';
+    const blurred = blurCanvas.getContext('2d');
+    // 1. the plain blur of the whole frame: the last resort deep inside the person
+    holes.globalCompositeOperation = 'source-over'; // not 'copy': each edge strip would erase the rest
+    holes.clearRect(0, 0, holesCanvas.width, holesCanvas.height);
     drawClampedPadded(holes, source, sourceW, sourceH, pad, w, h, config.mirror);
+    blurred.globalCompositeOperation = 'copy';
+    drawBlurred(blurred, holesCanvas, r * 1.5, scratchCanvas);
+    // 2. the background-only layer: the frame with the person cut out (alpha = 1 − coverage)
     holes.globalCompositeOperation = 'destination-out';
     drawClampedPadded(holes, maskCanvas, width, height, pad, w, h, config.mirror);
-
-    const blurred = blurCanvas.getContext('2d');
-    blurred.globalCompositeOperation = 'copy';
-    drawClampedPadded(blurred, source, sourceW, sourceH, pad, w, h, config.mirror);
-    blurred.globalCompositeOperation = 'copy';
-    drawBlurred(blurred, blurCanvas, r * 1.5, scratchCanvas); // plain blur, the last resort
+    // 3. normalised blurs of it on top: a wide pass reaches into the person, then the chosen
+    //    radius twice (alpha 1 − (1 − a)² covers more)
     blurred.globalCompositeOperation = 'source-over';
-    drawBlurred(blurred, holesCanvas, r * 2.5, scratchCanvas); // wide pass reaches into the person
+    drawBlurred(blurred, holesCanvas, r * 2.5, scratchCanvas);
     drawBlurred(blurred, holesCanvas, r, scratchCanvas);
-    drawBlurred(blurred, holesCanvas, r, scratchCanvas); // twice: alpha 1−(1−a)² covers more
+    drawBlurred(blurred, holesCanvas, r, scratchCanvas);
     output.imageSmoothingEnabled = true;
     output.imageSmoothingQuality = 'high';
     output.drawImage(blurCanvas, pad, pad, w, h, 0, 0, width, height);

@@ -77,10 +77,11 @@ export function createWebcam({ video, onFrame, onError, onStateChange = () => {}
 
   function stop() {
     generation++;
+    // Announce 'off' while the <video> still shows the last frame, so listeners can keep a still.
+    if (state !== 'off') setState('off');
     if (stream) stream.getTracks().forEach((track) => track.stop());
     stream = null;
     video.srcObject = null;
-    if (state !== 'off') setState('off');
   }
 
   return {
