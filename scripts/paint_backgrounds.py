@@ -108,35 +108,31 @@ def _palm(draw: ImageDraw.ImageDraw, s: int, rng: np.random.Generator) -> None:
     widths = np.linspace(30, 13, steps)
     for (x, y), w in zip(trunk, widths):
         draw.ellipse([(x - w / 2) * s, (y - w / 2) * s, (x + w / 2) * s, (y + w / 2) * s], fill=255)
-    # trunk rings: small notches read as texture even in silhouette
-    for i in range(4, steps - 2, 3):
-        (x, y), w = trunk[i], widths[i]
-        draw.line([(x - w * 0.62) * s, y * s, (x + w * 0.62) * s, (y + 2) * s], fill=255, width=3 * s)
-
     crown = top + np.array([0.0, 6.0])
-    angles = [-168, -140, -112, -80, -52, -22, 6, 34, 62, 150, 120]
-    for angle in angles:
-        length = rng.uniform(190, 260)
-        droop = rng.uniform(0.45, 0.8)
+    # (direction in degrees, 0 = right, -90 = up; length; droop): fronds spread out and hang down
+    fronds = [(-150, 230, 0.55), (-115, 170, 0.35), (-75, 170, 0.35), (-35, 240, 0.5), (-5, 260, 0.75),
+              (25, 220, 0.95), (170, 250, 0.8), (200, 230, 0.5), (145, 200, 1.0), (60, 170, 1.1)]
+    for angle, length, droop in fronds:
+        length *= rng.uniform(0.92, 1.08)
         a = math.radians(angle)
         direction = np.array([math.cos(a), math.sin(a)])
-        points = []
-        for k in np.linspace(0, 1, 24):
-            # gravity bends every frond down more towards its tip
-            point = crown + direction * length * k + np.array([0.0, droop * length * k * k])
-            points.append(point)
-        points = np.array(points)
-        draw.line([tuple(p * s) for p in points], fill=255, width=int(5 * s))
-        for i in range(2, len(points) - 1):
+        k = np.linspace(0, 1, 24)[:, None]
+        # gravity bends every frond down more towards its tip
+        points = crown + direction * length * k + np.array([0.0, 1.0]) * droop * length * k**2
+        draw.line([tuple(p * s) for p in points], fill=255, width=int(4 * s))
+        for i in range(1, len(points) - 1):
             p = points[i]
             tangent = points[i + 1] - points[i - 1]
             tangent /= np.linalg.norm(tangent) + 1e-6
             normal = np.array([-tangent[1], tangent[0]])
-            leaflet = 52 * math.sin(math.pi * (i / len(points)) ** 0.8) + 8
+            along = i / (len(points) - 1)
+            leaflet = 70 * math.sin(math.pi * min(along * 1.15, 1.0)) ** 0.7 + 6
             for side in (-1, 1):
-                tip = p + normal * side * leaflet + tangent * leaflet * 0.55 + np.array([0, leaflet * 0.45])
+                # leaflets sweep towards the tip and hang: a thin curved blade per side
+                tip = p + (normal * side * 0.75 + tangent * 0.55) * leaflet + np.array([0.0, leaflet * 0.5])
+                mid = (p + tip) / 2 + normal * side * 4
                 draw.polygon(
-                    [tuple(p * s), tuple(tip * s), tuple((p + tangent * 9) * s)],
+                    [tuple(p * s), tuple((mid + tangent * 2.5) * s), tuple(tip * s), tuple((p + tangent * 6) * s)],
                     fill=255,
                 )
     for offset in ([-10, 14], [8, 20], [-2, 26]):  # coconuts
@@ -201,15 +197,8 @@ def paint_beach(rng: np.random.Generator) -> Image.Image:
     foam = np.exp(-(((y - edge + 3) / 3.5) ** 2)) + 0.5 * np.exp(-(((y - edge + 16) / 2.5) ** 2)) * (wobble > 0.45)
     image = blend(image, "#ffffff", foam * 0.9)
 
-    # palm silhouette (with a soft shadow on the sand)
+    # palm silhouette
     palm = shape_layer(lambda d, s: _palm(d, s, rng))
-    shadow = np.asarray(
-        Image.fromarray((palm * 255).astype(np.uint8)).transform(
-            (w, h), Image.AFFINE, (1.0, 0.9, -380.0, 0.0, 2.4, -1000.0), Image.BILINEAR
-        ).filter(ImageFilter.GaussianBlur(6)),
-        np.float32,
-    ) / 255.0
-    image = blend(image, "#6b5a3c", shadow * 0.35 * (y > edge))
     image = blend(image, "#16301f", palm * 0.96)
 
     image = add_grain(image, rng, 1.6)
@@ -311,14 +300,14 @@ def paint_office(rng: np.random.Generator) -> Image.Image:
     room = to_image(image).filter(ImageFilter.GaussianBlur(14))
     image = np.asarray(room, np.float32)
     # bokeh: soft-edged discs, brighter rim, added like light
-    for _ in range(46):
-        cx, cy = rng.uniform(0, w), rng.uniform(0, h * 0.62)
-        radius = rng.uniform(14, 48)
-        warmth = rng.random()
-        color = hex_rgb("#ffd79a") * warmth + hex_rgb("#fff3e0") * (1 - warmth)
+    palette = ["#ffcf8a", "#ffe2b8", "#ffb36b", "#bfe3ff"]
+    for _ in range(26):
+        cx, cy = rng.uniform(0, w), rng.uniform(h * 0.02, h * 0.6)
+        radius = rng.uniform(12, 60)
+        color = hex_rgb(palette[rng.integers(len(palette))])
         d = radial(h, w, cx, cy, radius)
-        disc = np.clip((1 - d) * radius / 2.5, 0, 1) * (0.55 + 0.45 * np.clip(d, 0, 1) ** 4)
-        image = image + disc[..., None] * color * rng.uniform(0.18, 0.45)
+        disc = np.clip((1 - d) * radius / 3.0, 0, 1) * (0.5 + 0.5 * np.clip(d, 0, 1) ** 4)
+        image = image + disc[..., None] * color * rng.uniform(0.10, 0.28)
     vignette = radial(h, w, w / 2, h / 2, w * 0.75)
     image = image * (1 - 0.25 * np.clip(vignette, 0, 1) ** 2)[..., None]
     image = add_grain(image, rng, 1.5)
