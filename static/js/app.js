@@ -66,6 +66,8 @@ const state = {
   error: null, // the message shown in #status when the last action failed
   modelError: null,
   notice: null,
+  backendNotice: null, // why the backend differs from the one asked for
+  contextLosses: 0,
   photo: null, // {width, height, originalWidth, originalHeight, capped}
   settings,
 };
@@ -89,7 +91,7 @@ function setMessage(text, kind = 'info') {
   ui.statusMessage.textContent = text ?? '';
   ui.statusMessage.dataset.kind = kind;
   state.error = kind === 'error' ? text : null;
-  if (kind === 'notice') state.notice = text;
+  state.notice = kind === 'notice' ? text : null;
 }
 
 function showError(error) {
@@ -146,7 +148,7 @@ function showCard(modelCard, segmenterInfo) {
   );
 }
 
-async function loadModel(backend) {
+async function loadModel(backend, { freshBackend = false } = {}) {
   const previous = segmenter;
   segmenter = null; // the camera loop skips frames until the new one is ready
   await frameInFlight;
@@ -163,9 +165,15 @@ async function loadModel(backend) {
         setProgress(fraction);
         setModelStatus(fraction < 1 ? `downloading ${Math.round(fraction * 100)} %` : 'starting…', 'pending');
       },
-      onNotice: (text) => setMessage(text, 'notice'),
+      onNotice: (text) => {
+        state.backendNotice = text; // e.g. "WEBGL is not available …, so the model runs on WASM"
+        setMessage(text, 'notice');
+      },
+      onContextLost: recoverFromContextLoss,
+      freshBackend,
     });
     segmenter = loaded;
+    if (loaded.backend === backend) state.backendNotice = null;
     state.backend = loaded.backend;
     state.model = 'ready';
     state.modelError = null;
@@ -184,6 +192,16 @@ async function loadModel(backend) {
     showError(error);
     throw error;
   }
+}
+
+/** The GPU took the WebGL context away: rebuild the backend and reload the model (cached). */
+function recoverFromContextLoss() {
+  setMessage('The GPU context was lost (a driver reset, or too many GPU pages); restarting the model…', 'notice');
+  state.contextLosses++;
+  loadModel(settings.backend, { freshBackend: true }).then(
+    () => setMessage(`Recovered from a lost GPU context; running on ${state.backend}.`, 'notice'),
+    () => {},
+  );
 }
 
 function requireSegmenter() {
@@ -300,7 +318,13 @@ async function processFrame(video) {
   if (!active || !compositor) return;
   const done = (async () => {
     const started = performance.now();
-    const raw = await active.segment(video);
+    let raw;
+    try {
+      raw = await active.segment(video);
+    } catch (error) {
+      if (active !== segmenter || active.contextLost) return; // reloading: skip this frame
+      throw error;
+    }
     const inferred = performance.now();
     const mask = { ...raw, data: smoother.apply(raw.data, settings.smoothing) };
     lastSource = video;
@@ -503,7 +527,9 @@ async function start() {
   await loadModel(settings.backend);
   await compositorReady;
   showStats();
-  if (!state.error && state.mode === 'idle') setMessage('Ready. Drop a photo or start the camera.');
+  if (state.error || state.mode !== 'idle') return api;
+  if (state.backendNotice) setMessage(state.backendNotice, 'notice');
+  else setMessage('Ready. Drop a photo or start the camera.');
   return api;
 }
 

@@ -27,12 +27,13 @@ function tfGlobal() {
  * (or throws) without changing anything when a backend cannot start, so check `tf.getBackend()`.
  * Returns the backend in use; `onNotice` hears about a fallback.
  */
-export async function selectBackend(wanted, onNotice = () => {}) {
+export async function selectBackend(wanted, onNotice = () => {}, { fresh = false } = {}) {
   const tf = tfGlobal();
   if (!wasmPathSet && tf.wasm?.setWasmPaths) {
     tf.wasm.setWasmPaths(WASM_PATH); // before the WASM backend first initialises
     wasmPathSet = true;
   }
+  if (fresh) restartBackend(tf, wanted);
   const order = [wanted, ...['webgl', 'wasm', 'cpu'].filter((b) => b !== wanted)];
   for (const backend of order) {
     if (!tf.findBackendFactory(backend)) continue;
@@ -48,6 +49,21 @@ export async function selectBackend(wanted, onNotice = () => {}) {
     }
   }
   throw new Error('No TF.js backend could start (tried WebGL, WASM and CPU).');
+}
+
+/**
+ * Throw away a backend instance (e.g. WebGL after its context was lost: TF.js forgets the lost
+ * context but the backend object keeps using it) so the next setBackend builds a new one.
+ */
+function restartBackend(tf, name) {
+  const factory = tf.findBackendFactory(name);
+  if (!factory) return;
+  try {
+    tf.removeBackend(name);
+  } catch (error) {
+    console.warn(`Removing the ${name} backend failed:`, error); // disposing a lost context may throw
+  }
+  tf.registerBackend(name, factory);
 }
 
 function weightBytes(entry) {
@@ -153,12 +169,20 @@ function knownSize(value) {
 
 /**
  * Create a segmenter. Options: modelUrl, backend ('webgl' | 'wasm'), inputSize ([H, W], only when
- * the model's input shape leaves it open), onProgress(fraction 0–1), onNotice(message).
+ * the model's input shape leaves it open), onProgress(fraction 0–1), onNotice(message),
+ * onContextLost() (the GPU dropped the WebGL context: make a new segmenter with freshBackend: true).
  */
-export async function createSegmenter({ onProgress = () => {}, onNotice = () => {}, inputSize = null, ...options } = {}) {
+export async function createSegmenter({
+  onProgress = () => {},
+  onNotice = () => {},
+  onContextLost = () => {},
+  inputSize = null,
+  freshBackend = false,
+  ...options
+} = {}) {
   const config = validateSegmenterConfig(options);
   const tf = tfGlobal();
-  const backend = await selectBackend(config.backend, onNotice);
+  const backend = await selectBackend(config.backend, onNotice, { fresh: freshBackend });
 
   const artifacts = await fetchModelArtifacts(config.modelUrl, onProgress);
   const model = await tf.loadGraphModel({ load: async () => artifacts });
@@ -186,6 +210,14 @@ export async function createSegmenter({ onProgress = () => {}, onNotice = () => 
   const context = canvas.getContext('2d');
   let queue = Promise.resolve();
   let disposed = false;
+  let contextLost = false;
+  // A GPU reset, a driver update or too many WebGL pages can take the context away at any time.
+  const glCanvas = backend === 'webgl' ? tf.backend().gpgpu?.gl?.canvas : null;
+  const handleContextLost = () => {
+    contextLost = true;
+    onContextLost();
+  };
+  glCanvas?.addEventListener('webglcontextlost', handleContextLost);
 
   /** Person probability [H, W] for a batch-of-one float input; call inside tf.tidy. */
   const personMap = (input) =>
@@ -193,6 +225,7 @@ export async function createSegmenter({ onProgress = () => {}, onNotice = () => 
 
   async function runSegment(source, { flip = false } = {}) {
     if (disposed) throw new Error('The segmenter was disposed.');
+    if (contextLost) throw new Error('The WebGL context was lost; the model must be reloaded.');
     // Stretch the whole frame to the model size with the browser's high-quality scaler: the same
     // resize as the Python side (PIL bilinear), and it reads the source's natural size, not its
     // displayed size (tf.browser.fromPixels on an <img>/<video> would use the displayed one).
@@ -225,9 +258,17 @@ export async function createSegmenter({ onProgress = () => {}, onNotice = () => 
       queue = run.catch(() => {});
       return run;
     },
+    get contextLost() {
+      return contextLost;
+    },
     dispose() {
       disposed = true;
-      model.dispose();
+      glCanvas?.removeEventListener('webglcontextlost', handleContextLost);
+      try {
+        model.dispose();
+      } catch (error) {
+        console.warn('Disposing the model failed:', error); // e.g. its WebGL context is gone
+      }
     },
   };
 }
