@@ -151,7 +151,8 @@ def build_model(preset: str = "tiramisu56", input_size=(224, 224), num_classes: 
     x = layers.Conv2D(num_classes, 1, kernel_initializer="he_uniform", name="classifier")(x)
     if config["stem_stride"] > 1:
         x = layers.UpSampling2D(config["stem_stride"], interpolation="bilinear", name="upsample_logits")(x)
-    outputs = layers.Softmax(name="probabilities")(x)
+    # float32 softmax even under mixed precision: probabilities are compared with 0.5.
+    outputs = layers.Softmax(name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=preset)
 
 

@@ -1,0 +1,322 @@
+"""Train an FC-DenseNet person segmenter.
+
+    python -m greenscreen.train --train ../shared/data/portraits/train --val-split 0.1 \\
+        --preset tiramisu56 --size 224 --epochs 30 --out runs/portraits56
+
+Reads top to bottom like the 2017 write-up: data -> model -> compile (RMSProp, lr 1e-3 with a
+small exponential decay, cross-entropy) -> fit, keeping the checkpoint with the best validation
+person IoU and the last one. Everything a run needs to be understood or resumed lands in its
+folder: config.json, log.csv, curves.png, previews/epoch_NNN.jpg, best.keras, last.keras,
+summary.json. `--config FILE` reads the same options from JSON (the command line wins).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+DEFAULTS = dict(
+    train=[],
+    val=[],
+    val_split=0.0,
+    preset="tiramisu56",
+    size="224",
+    epochs=30,
+    batch_size=8,
+    steps_per_epoch=None,
+    lr=1e-3,
+    lr_decay=0.995,  # per epoch, the write-up's "small exponential decay"
+    schedule="exponential",
+    warmup_epochs=0,
+    dice_weight=0.0,
+    seed=0,
+    workers=2,
+    cache=True,
+    mixed_precision=False,
+    data_parallel=False,
+    preview_count=6,
+    out=None,
+    resume=False,
+    init_weights=None,
+)
+
+
+class UsageError(Exception):
+    """A mistake the user can fix; printed as one line."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m greenscreen.train",
+        description="Train an FC-DenseNet person segmenter on mask folders and/or COCO person data.",
+    )
+    parser.add_argument("--config", help="JSON file with any of these options (command line wins)")
+    parser.add_argument("--train", action="append", metavar="SPEC[@WEIGHT]",
+                        help="training data: mask folder or COCO folder/json, optional :kept|:dropped|:all, "
+                             "optional @weight for mixing (repeatable)")
+    parser.add_argument("--val", action="append", metavar="SPEC", help="validation data (repeatable)")
+    parser.add_argument("--val-split", type=float, help="hold out this fraction of each mask-folder --train source")
+    parser.add_argument("--preset", help="model preset (see greenscreen.model.PRESETS)")
+    parser.add_argument("--size", help="training input size: N or HxW, multiples of 32")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--steps-per-epoch", type=int, help="default: one pass over the training samples")
+    parser.add_argument("--lr", type=float, help="initial learning rate (RMSProp)")
+    parser.add_argument("--lr-decay", type=float, help="exponential decay factor per epoch")
+    parser.add_argument("--schedule", choices=["exponential", "cosine"])
+    parser.add_argument("--warmup-epochs", type=float, help="linear learning-rate warm-up")
+    parser.add_argument("--dice-weight", type=float, help="add a soft-Dice term with this weight (0 = off)")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--workers", type=int, help="data-loading threads")
+    parser.add_argument("--no-cache", dest="cache", action="store_false", default=None,
+                        help="decode photos every time instead of keeping them in memory")
+    parser.add_argument("--mixed-precision", action="store_true", default=None, help="bfloat16 compute")
+    parser.add_argument("--data-parallel", action="store_true", default=None,
+                        help="split batches over all local accelerators (keras.distribution, JAX backend)")
+    parser.add_argument("--preview-count", type=int, help="validation photos in each epoch's preview grid")
+    parser.add_argument("--init-weights", help="start from the weights of this .keras model (fine-tuning)")
+    parser.add_argument("--out", help="run folder (default runs/<preset>-<time>)")
+    parser.add_argument("--resume", action="store_true", default=None,
+                        help="continue the run in --out from its last.keras")
+    return parser
+
+
+def resolve_options(argv) -> dict:
+    """DEFAULTS <- --config file <- command line."""
+    args = build_parser().parse_args(argv)
+    options = dict(DEFAULTS)
+    if args.config:
+        try:
+            from_file = json.loads(Path(args.config).read_text())
+        except (OSError, ValueError) as error:
+            raise UsageError(f"cannot read config {args.config}: {error}") from None
+        unknown = set(from_file) - set(DEFAULTS)
+        if unknown:
+            raise UsageError(f"unknown option(s) in {args.config}: {', '.join(sorted(unknown))}")
+        options.update(from_file)
+    for key, value in vars(args).items():
+        if key != "config" and value is not None:
+            options[key] = value
+    if not options["train"] and not options["resume"]:
+        raise UsageError("no training data: give --train SPEC (a mask folder or COCO data)")
+    if options["epochs"] < 1 or options["batch_size"] < 1:
+        raise UsageError("--epochs and --batch-size must be at least 1")
+    options["size"] = list(parse_size(str(options["size"])))
+    if options["out"] is None:
+        options["out"] = f"runs/{options['preset']}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return options
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    parts = text.lower().split("x")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        raise UsageError(f"bad size {text!r}: use N or HxW, e.g. 224 or 160x256") from None
+    if len(numbers) == 1:
+        numbers *= 2
+    if len(numbers) != 2:
+        raise UsageError(f"bad size {text!r}: use N or HxW")
+    return numbers[0], numbers[1]
+
+
+def parse_weighted(spec: str) -> tuple[str, float]:
+    """`PATH[:SUBSET][@WEIGHT]` -> (data spec, weight)."""
+    if "@" in spec and not Path(spec).exists():
+        path, _, weight = spec.rpartition("@")
+        try:
+            return path, float(weight)
+        except ValueError:
+            raise UsageError(f"bad weight in {spec!r}: expected SPEC@NUMBER") from None
+    return spec, 1.0
+
+
+def expand(spec: str) -> str:
+    """$GREENSCREEN_DATA (default ../shared/data) and ~ in data specs, so configs travel between machines."""
+    os.environ.setdefault("GREENSCREEN_DATA", str(Path("..") / "shared" / "data"))
+    return os.path.expanduser(os.path.expandvars(spec))
+
+
+def open_datasets(options: dict):
+    """(training [(Source, weight)], validation [Source]) with --val-split applied."""
+    from greenscreen.data import DataError, open_source
+
+    try:
+        train, val = [], []
+        for spec in options["train"]:
+            path, weight = parse_weighted(spec)
+            source = open_source(expand(path))
+            if options["val_split"] and source.kind == "mask-folder":
+                source, held_out = source.split(options["val_split"], seed=options["seed"])
+                val.append(held_out)
+            train.append((source, weight))
+        val += [open_source(expand(spec)) for spec in options["val"]]
+    except DataError as error:
+        raise UsageError(str(error)) from None
+    if not val:
+        raise UsageError("no validation data: give --val SPEC or --val-split FRACTION")
+    return train, val
+
+
+def learning_rate_schedule(options: dict, steps_per_epoch: int):
+    """Per-step schedule: the write-up's exponential decay, or cosine to zero; optional warm-up."""
+    import keras
+
+    lr, total = options["lr"], options["epochs"] * steps_per_epoch
+    warmup = int(options["warmup_epochs"] * steps_per_epoch)
+    if options["schedule"] == "cosine":
+        return keras.optimizers.schedules.CosineDecay(
+            0.0 if warmup else lr, decay_steps=max(1, total - warmup),
+            warmup_target=lr if warmup else None, warmup_steps=warmup,
+        )
+    decay = keras.optimizers.schedules.ExponentialDecay(lr, steps_per_epoch, options["lr_decay"])
+    return decay
+
+
+def compile_model(model, options: dict, steps_per_epoch: int):
+    import keras
+
+    from greenscreen.losses import PersonIoU, SegmentationLoss
+
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate_schedule(options, steps_per_epoch)),
+        loss=SegmentationLoss(dice_weight=options["dice_weight"]),
+        metrics=[PersonIoU()],
+    )
+
+
+def configure_backend(options: dict) -> None:
+    import keras
+
+    if options["mixed_precision"]:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    if options["data_parallel"]:
+        if keras.backend.backend() != "jax":
+            raise UsageError("--data-parallel needs the JAX backend (KERAS_BACKEND=jax)")
+        devices = keras.distribution.list_devices()
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        print(f"data-parallel over {len(devices)} devices", flush=True)
+    keras.utils.set_random_seed(options["seed"])
+
+
+def describe_hardware() -> str:
+    import keras
+
+    devices = []
+    try:
+        devices = keras.distribution.list_devices()
+    except Exception:  # noqa: BLE001 - only for the record
+        pass
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; devices: {', '.join(devices) or 'cpu'}"
+
+
+def main(argv=None) -> int:
+    try:
+        options = resolve_options(argv)
+        return train(options)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: resume with --resume --out <run folder>", file=sys.stderr)
+        return 130
+
+
+def train(options: dict) -> int:
+    import keras
+
+    from greenscreen.data.dataset import SegmentationDataset
+    from greenscreen.model import build_model, count_flops, preset_config
+    from greenscreen.training_callbacks import RunArtifacts, ValidationScorer
+
+    run = Path(options["out"])
+    last_path, best_path = run / "last.keras", run / "best.keras"
+    if options["resume"]:
+        if not last_path.is_file():
+            raise UsageError(f"nothing to resume: {last_path} does not exist")
+        saved = json.loads((run / "config.json").read_text())["options"]
+        keep = {k: options[k] for k in ("epochs", "workers", "resume")}
+        options = {**saved, **keep}
+    elif last_path.exists():
+        raise UsageError(f"{run} already holds a run: pass --resume to continue it or choose another --out")
+
+    configure_backend(options)
+    train_sources, val_sources = open_datasets(options)
+    size = tuple(options["size"])
+    try:
+        preset_config(options["preset"])
+        from greenscreen.model import _check_input_size
+
+        _check_input_size(options["preset"], size)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+    train_data = SegmentationDataset(
+        train_sources, batch_size=options["batch_size"], input_size=size, augment=True,
+        steps_per_epoch=options["steps_per_epoch"], seed=options["seed"],
+        workers=options["workers"], use_multiprocessing=False, cache=options["cache"],
+    )
+    val_data = SegmentationDataset(
+        [(source, 1.0) for source in val_sources], batch_size=options["batch_size"], input_size=size,
+        augment=False, cache=True,
+    )
+    steps = len(train_data)
+
+    initial_epoch = 0
+    if options["resume"]:
+        import greenscreen.losses  # noqa: F401 - registers the loss and metric for deserialization
+
+        model = keras.saving.load_model(last_path)
+        state = json.loads((run / "state.json").read_text())
+        initial_epoch = state["epoch"]
+        train_data.epoch = initial_epoch  # continue the augmentation stream where it stopped
+        print(f"resuming {run} at epoch {initial_epoch + 1}/{options['epochs']}", flush=True)
+    else:
+        model = build_model(options["preset"], size)
+        if options["init_weights"]:
+            source_model = keras.saving.load_model(options["init_weights"], compile=False)
+            model.set_weights(source_model.get_weights())
+        compile_model(model, options, steps)
+        run.mkdir(parents=True, exist_ok=True)
+        record = {
+            "options": options,
+            "model": {"preset": options["preset"], "config": preset_config(options["preset"]),
+                      "params": model.count_params(), "flops": count_flops(model), "input_size": list(size)},
+            "data": {"train": [dict(s.describe(), weight=w) for s, w in train_sources],
+                     "val": [s.describe() for s in val_sources]},
+            "environment": {"keras": keras.__version__, "backend": keras.backend.backend(),
+                            "python": platform.python_version(), "hardware": describe_hardware()},
+            "steps_per_epoch": steps,
+        }
+        (run / "config.json").write_text(json.dumps(record, indent=2, default=str))
+
+    print(f"{options['preset']}: {model.count_params():,} parameters, {count_flops(model) / 1e9:.2f} GFLOPs "
+          f"at {size[0]}x{size[1]}; {sum(len(s) for s, _ in train_sources)} training / "
+          f"{sum(len(s) for s in val_sources)} validation photos; {steps} steps per epoch", flush=True)
+
+    # Order matters: the scorer adds val_miou to the logs the checkpoint and the CSV log read.
+    callbacks = [
+        ValidationScorer(val_data, run, preview_count=options["preview_count"]),
+        RunArtifacts(run),
+        keras.callbacks.CSVLogger(str(run / "log.csv"), append=options["resume"]),
+    ]
+    started = time.time()
+    model.fit(train_data, epochs=options["epochs"], initial_epoch=initial_epoch, callbacks=callbacks, verbose=1)
+    elapsed = time.time() - started
+
+    summary = RunArtifacts.summarize(run, elapsed)
+    print(
+        f"\ndone in {elapsed / 60:.1f} min: best val mIoU {summary['best_val_miou']:.2f} at epoch "
+        f"{summary['best_epoch']} -> {best_path}\nlast: {last_path}\nplots and previews: {run}",
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

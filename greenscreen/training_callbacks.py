@@ -1,0 +1,178 @@
+"""Callbacks that make a training run inspectable and resumable.
+
+ValidationScorer: mean per-image person IoU on the validation set after each epoch (the
+headline metric, unlike Keras' batch-averaged one), a preview grid image | truth | prediction
+(the write-up's way of debugging), and best.keras whenever the IoU improves.
+RunArtifacts: last.keras + state.json (for --resume) and the loss/IoU plot after each epoch.
+Checkpoints are written to a temporary name and renamed, so an interrupted run never leaves a
+half-written file and never loses the best one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+from PIL import Image
+
+from greenscreen.metrics import iou
+from greenscreen.model import build_model, model_input_size
+
+
+def save_atomically(model: keras.Model, path: Path) -> None:
+    temporary = path.with_name(f".{path.stem}.tmp.keras")
+    model.save(temporary)
+    os.replace(temporary, path)
+
+
+def inference_copy(model: keras.Model) -> keras.Model:
+    """The same weights in a plain float32 model with no optimizer or loss attached."""
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        clean = build_model(model.name, model_input_size(model), int(model.output_shape[-1]))
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    clean.set_weights(model.get_weights())
+    return clean
+
+
+def preview_grid(images, truths, predictions, cell: int = 160) -> Image.Image:
+    """Rows of image | truth | prediction (person probability), each cell `cell` px high."""
+    rows = []
+    for image, truth, prediction in zip(images, truths, predictions):
+        height, width = truth.shape
+        scale = cell / height
+        size = (max(1, round(width * scale)), cell)
+        photo = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).resize(size)
+        truth_img = Image.fromarray((truth * 255).astype(np.uint8)).convert("RGB").resize(size)
+        pred_img = Image.fromarray((np.clip(prediction, 0, 1) * 255).astype(np.uint8)).convert("RGB").resize(size)
+        row = Image.new("RGB", (size[0] * 3 + 8, cell), "white")
+        for column, tile in enumerate((photo, truth_img, pred_img)):
+            row.paste(tile, (column * (size[0] + 4), 0))
+        rows.append(row)
+    grid = Image.new("RGB", (max(r.width for r in rows), sum(r.height + 4 for r in rows)), "white")
+    top = 0
+    for row in rows:
+        grid.paste(row, (0, top))
+        top += row.height + 4
+    return grid
+
+
+class ValidationScorer(keras.callbacks.Callback):
+    def __init__(self, val_data, run: Path, preview_count: int = 6):
+        super().__init__()
+        self.val_data = val_data
+        self.run = Path(run)
+        self.preview_count = preview_count
+        self.best = self._previous_best()
+
+    def _previous_best(self) -> float:
+        state = self.run / "state.json"
+        if state.is_file():
+            return float(json.loads(state.read_text()).get("best_val_miou", -1.0))
+        return -1.0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        ious, intersections, unions = [], 0, 0
+        previews = ([], [], [])
+        for index in range(len(self.val_data)):
+            x, y = self.val_data[index]
+            probability = np.asarray(self.model.predict_on_batch(x), dtype=np.float32)[..., 1]
+            for image, truth, person in zip(x, y[..., 0] > 0.5, probability):
+                predicted = person > 0.5
+                ious.append(iou(predicted, truth))
+                intersections += int(np.logical_and(predicted, truth).sum())
+                unions += int(np.logical_or(predicted, truth).sum())
+                if len(previews[0]) < self.preview_count:
+                    for bucket, value in zip(previews, (image, truth.astype(np.float32), person)):
+                        bucket.append(value)
+        logs["val_miou"] = 100.0 * float(np.mean(ious))
+        logs["val_dataset_iou"] = 100.0 * intersections / max(unions, 1)
+        (self.run / "previews").mkdir(exist_ok=True)
+        preview_grid(*previews).save(self.run / "previews" / f"epoch_{epoch + 1:03d}.jpg", quality=88)
+        improved = logs["val_miou"] > self.best
+        if improved:
+            self.best = logs["val_miou"]
+            save_atomically(inference_copy(self.model), self.run / "best.keras")
+        print(f"\nepoch {epoch + 1}: val mIoU {logs['val_miou']:.2f} (dataset IoU {logs['val_dataset_iou']:.2f})"
+              f"{'  * best, saved best.keras' if improved else ''}", flush=True)
+
+
+class RunArtifacts(keras.callbacks.Callback):
+    def __init__(self, run: Path):
+        super().__init__()
+        self.run = Path(run)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        save_atomically(self.model, self.run / "last.keras")
+        state_path = self.run / "state.json"
+        state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+        best = max(state.get("best_val_miou", -1.0), logs.get("val_miou", -1.0))
+        if logs.get("val_miou", -1.0) >= best:
+            state["best_epoch"] = epoch + 1
+        state.update(epoch=epoch + 1, best_val_miou=best)
+        temporary = state_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state, indent=2))
+        os.replace(temporary, state_path)
+
+    def on_train_end(self, logs=None):
+        plot_curves(self.run)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch:
+            plot_curves(self.run)  # the CSV row of the previous epoch is written by now
+
+    @staticmethod
+    def summarize(run: Path, seconds: float) -> dict:
+        state = json.loads((Path(run) / "state.json").read_text())
+        summary_path = Path(run) / "summary.json"
+        previous = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+        summary = {
+            "epochs": state["epoch"],
+            "best_epoch": state.get("best_epoch"),
+            "best_val_miou": state["best_val_miou"],
+            "train_seconds": previous.get("train_seconds", 0.0) + seconds,
+            "best": str(Path(run) / "best.keras"),
+            "last": str(Path(run) / "last.keras"),
+        }
+        summary_path.write_text(json.dumps(summary, indent=2))
+        return summary
+
+
+def plot_curves(run: Path) -> None:
+    """Loss and IoU per epoch from log.csv into curves.png."""
+    log = Path(run) / "log.csv"
+    if not log.is_file():
+        return
+    with log.open() as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [int(r["epoch"]) + 1 for r in rows]
+    figure, (loss_axis, iou_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    loss_axis.plot(epochs, [float(r["loss"]) for r in rows], label="train loss")
+    loss_axis.set_xlabel("epoch")
+    loss_axis.set_title("loss")
+    loss_axis.legend()
+    if "person_iou" in rows[0]:
+        iou_axis.plot(epochs, [100 * float(r["person_iou"]) for r in rows], label="train IoU (batch)")
+    if "val_miou" in rows[0]:
+        iou_axis.plot(epochs, [float(r["val_miou"]) for r in rows], label="val mean IoU")
+    iou_axis.set_xlabel("epoch")
+    iou_axis.set_title("person IoU (%)")
+    iou_axis.legend()
+    figure.tight_layout()
+    figure.savefig(Path(run) / "curves.png", dpi=90)
+    plt.close(figure)
