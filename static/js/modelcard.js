@@ -3,9 +3,9 @@
 
 function formatCount(n) {
   if (typeof n !== 'number') return null;
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  for (const [size, unit] of [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']]) {
+    if (n >= size) return `${(n / size).toPrecision(3)} ${unit}`;
+  }
   return String(n);
 }
 
@@ -51,6 +51,8 @@ export function summarizeCard(card) {
   if (flops) rows.push(['FLOPs / frame', flops]);
   const bytes = formatBytes(card.conversion?.total_bytes ?? card.total_bytes ?? card.size_bytes);
   if (bytes) rows.push(['Download', bytes]);
+  const quantize = card.conversion?.quantize;
+  if (typeof quantize === 'string') rows.push(['Weights', quantize === 'none' ? 'float32' : quantize]);
   rows.push(...metricRows(card.metrics));
   return rows;
 }

@@ -75,6 +75,8 @@ test('model card summary tolerates partial cards', () => {
     input_size: [224, 224],
     params: 1_374_000,
     flops: 5_200_000_000,
+    total_bytes: 5_400_000,
+    conversion: { quantize: 'float16' },
     metrics: { portraits_test: { miou: 93.456, n: 264 }, coco_person_val: 71.2 },
   });
   assert.deepEqual(rows, [
@@ -82,7 +84,14 @@ test('model card summary tolerates partial cards', () => {
     ['Input', '224×224'],
     ['Parameters', '1.37 M'],
     ['FLOPs / frame', '5.20 G'],
+    ['Download', '5.4 MB'],
+    ['Weights', 'float16'],
     ['mIoU portraits_test', '93.5 %'],
     ['mIoU coco_person_val', '71.2 %'],
+  ]);
+  assert.deepEqual(summarizeCard({ preset: 'tiramisu56', params: 142_000, metrics: { miou: 80 } }), [
+    ['Model', 'tiramisu56'],
+    ['Parameters', '142 k'],
+    ['mIoU', '80.0 %'],
   ]);
 });
