@@ -27,6 +27,12 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
+def optional_data_dir() -> Path | None:
+    """The real data folder, or None when absent (for tests that can use a stand-in)."""
+    return find_data_dir()
+
+
+@pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The real data folder; skips the test when it is absent."""
     found = find_data_dir()

@@ -1,0 +1,312 @@
+"""Fixtures for the browser tests: the real dev server in a thread and Debian's headless Chromium.
+
+    pytest -m e2e                        # only these (slow: SwiftShader runs WebGL on the CPU)
+    pytest -m "not e2e and not slow"     # the quick suite without them
+
+Chromium is Debian's (`apt-get install chromium`), driven by Playwright's Python client; Playwright's
+own browser download is never used. Tests are skipped with the reason when Chromium, Playwright,
+ffmpeg (webcam tests) or the exported model (static/model/model.json) is missing.
+GREENSCREEN_E2E_MODEL_DIR points the server at another exported model folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+from web import create_app
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL_DIR = REPO_ROOT / "static" / "model"
+
+# SwiftShader runs WebGL on the CPU: one inference can take a second or more on a busy machine,
+# and the first one also compiles every shader.
+READY_TIMEOUT_S = 300
+PHOTO_TIMEOUT_S = 180
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # the tests may run as root (containers, CI)
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--mute-audio",
+    # WebGL2 on the CPU, the same in every environment (headless has no GPU here).
+    "--use-gl=angle",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    # Camera: auto-accept the permission prompt and play a file instead of a device.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+
+# ---------------------------------------------------------------- server
+
+
+@dataclass
+class Server:
+    url: str  # http://127.0.0.1:PORT/
+    origin: str  # http://127.0.0.1:PORT
+    model_dir: Path
+
+
+def start_server(config: dict) -> tuple[Server, callable]:
+    """The real Flask app on a free loopback port in a daemon thread; returns (server, stop)."""
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in test output
+    http = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+    thread = threading.Thread(target=http.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    origin = f"http://127.0.0.1:{http.port}"
+
+    def stop() -> None:
+        http.shutdown()
+        http.server_close()
+        thread.join(timeout=10)
+
+    return Server(url=origin + "/", origin=origin, model_dir=Path(config.get("MODEL_DIR") or DEFAULT_MODEL_DIR)), stop
+
+
+def model_dir() -> Path:
+    return Path(os.environ.get("GREENSCREEN_E2E_MODEL_DIR") or DEFAULT_MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """The app serving static/ with the shipped model; skips when no model has been exported."""
+    folder = model_dir()
+    if not (folder / "model.json").is_file():
+        pytest.skip(f"no exported model in {folder}: run `python convert/export_tfjs.py`")
+    handle, stop = start_server({"MODEL_DIR": folder})
+    yield handle
+    stop()
+
+
+@pytest.fixture()
+def server_without_model(tmp_path):
+    """The app with MODEL_DIR pointing at an empty folder."""
+    empty = tmp_path / "no-model"
+    empty.mkdir()
+    handle, stop = start_server({"MODEL_DIR": empty})
+    yield handle
+    stop()
+
+
+# ---------------------------------------------------------------- fake camera
+
+
+@pytest.fixture(scope="session")
+def fake_camera_y4m(tmp_path_factory, optional_data_dir, astronaut) -> Path:
+    """A 640x480 y4m clip of a real photo with a slow pan, so consecutive frames differ."""
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        pytest.skip("ffmpeg not installed (apt-get install ffmpeg): needed for the fake camera clip")
+    folder = tmp_path_factory.mktemp("camera")
+    still = folder / "person.png"
+    photo_for_camera(optional_data_dir, astronaut).save(still)
+    clip = folder / "camera.y4m"
+    # Scale to 720x540 and crop a 640x480 window that drifts in a small circle (3 s loop).
+    pan = "crop=640:480:x='40+30*sin(2*PI*t/3)':y='30+25*cos(2*PI*t/3)'"
+    command = [
+        ffmpeg, "-loglevel", "error", "-y", "-loop", "1", "-i", str(still),
+        "-vf", f"scale=720:540,{pan},format=yuv420p", "-t", "3", "-r", "15", str(clip),
+    ]
+    subprocess.run(command, check=True, timeout=120)
+    return clip
+
+
+def photo_for_camera(data: Path | None, astronaut: np.ndarray):
+    """A portrait from the real data when present, else skimage's astronaut (a PIL image)."""
+    from PIL import Image
+
+    if data is not None:
+        images = sorted((data / "portraits" / "test" / "images").glob("*.jpg"))
+        if images:
+            return Image.open(images[0]).convert("RGB")
+    return Image.fromarray(astronaut)
+
+
+# ---------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.skip("chromium not installed (apt-get install chromium); browser tests need it")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path, fake_camera_y4m):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={fake_camera_y4m}"],
+        )
+        yield launched
+        launched.close()
+
+
+@dataclass
+class NetworkLog:
+    """Every request and WebSocket the page makes, to prove nothing leaves for another origin."""
+
+    requests: list[dict] = field(default_factory=list)
+    websockets: list[str] = field(default_factory=list)
+
+    def record(self, request) -> None:
+        self.requests.append(
+            {"url": request.url, "method": request.method, "body": request.post_data_buffer, "type": request.resource_type}
+        )
+
+    def problems(self, origin: str) -> list[str]:
+        found = [f"WebSocket to {url}" for url in self.websockets]
+        for request in self.requests:
+            url = request["url"]
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                continue
+            if parts.scheme == "blob":  # blob:http://127.0.0.1:PORT/uuid belongs to the page's origin
+                inner = urlsplit(url[len("blob:"):])
+                same_origin = f"{inner.scheme}://{inner.netloc}" == origin
+            else:
+                same_origin = f"{parts.scheme}://{parts.netloc}" == origin
+            if not same_origin:
+                found.append(f"request to another origin: {request['method']} {url}")
+            if request["method"] not in ("GET", "HEAD"):
+                found.append(f"{request['method']} {url}")
+            if request["body"]:
+                found.append(f"request with a {len(request['body'])}-byte body: {url}")
+        return found
+
+
+@dataclass
+class AppPage:
+    """A loaded greenscreen page plus what it logged."""
+
+    page: object
+    server: Server
+    network: NetworkLog
+    console_errors: list[str]
+
+    def evaluate(self, script: str, arg=None):
+        return self.page.evaluate(script, arg)
+
+    def status_text(self) -> str:
+        return self.page.inner_text("#status")
+
+    def wait_for(self, script: str, timeout_s: float, what: str, arg=None):
+        """Poll `script` (a JS function) until it returns something truthy.
+
+        Polls with page.evaluate on purpose: Playwright's wait_for_function compiles its predicate
+        with eval(), which the server's CSP (no 'unsafe-eval') rightly refuses.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            value = self.page.evaluate(script, arg)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"timed out after {timeout_s:.0f} s waiting for {what}; #status: {self.status_text()!r}; "
+                    f"console errors: {self.console_errors[-5:]}"
+                )
+            time.sleep(0.25)
+
+    def wait_ready(self) -> str | None:
+        """Wait for window.greenscreen.ready; returns None when it resolved, else the error message."""
+        self.wait_for("() => !!(window.greenscreen && window.greenscreen.ready)", 60, "window.greenscreen")
+        return self.page.evaluate(
+            """(ms) => Promise.race([
+                window.greenscreen.ready.then(() => null, (error) => String(error && error.message || error)),
+                new Promise((resolve) => setTimeout(() => resolve('timeout'), ms)),
+            ])""",
+            READY_TIMEOUT_S * 1000,
+        )
+
+    def upload_photo(self, files, timeout_s: float = PHOTO_TIMEOUT_S) -> str:
+        """Choose a file in #photo-input; returns 'done' or 'error' once the page has answered."""
+        self.page.evaluate(
+            """() => {
+                window.__e2eMaskBefore = window.greenscreen.lastMask;
+                document.getElementById('status-message').dataset.kind = 'e2e-waiting';
+            }"""
+        )
+        self.page.set_input_files("#photo-input", files)
+        return self.wait_for(
+            """() => {
+                if (document.getElementById('status-message').dataset.kind === 'error') return 'error';
+                const g = window.greenscreen;
+                if (g.lastMask && g.lastMask !== window.__e2eMaskBefore && g.state.mode === 'photo') return 'done';
+                return null;
+            }""",
+            timeout_s,
+            "the photo result",
+        )
+
+    def last_mask(self) -> np.ndarray:
+        """window.greenscreen.lastMask as a float32 HxW array (person probability, model size)."""
+        found = self.page.evaluate(
+            "() => { const m = window.greenscreen.lastMask; return {width: m.width, height: m.height, data: Array.from(m.data)}; }"
+        )
+        return np.asarray(found["data"], dtype=np.float32).reshape(found["height"], found["width"])
+
+
+def open_app(browser, server: Server, wait: bool = True) -> tuple[AppPage, object]:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(PHOTO_TIMEOUT_S * 1000)
+    network = NetworkLog()
+    errors: list[str] = []
+    page.on("request", network.record)
+    page.on("websocket", lambda socket: network.websockets.append(socket.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.goto(server.url)
+    app = AppPage(page=page, server=server, network=network, console_errors=errors)
+    if wait:
+        failure = app.wait_ready()
+        if failure:
+            status = page.inner_text("#status")
+            context.close()
+            raise AssertionError(f"the page did not start: {failure}; #status: {status!r}; errors: {errors[-5:]}")
+    return app, context
+
+
+@pytest.fixture()
+def open_page(browser):
+    """open_page(server, wait=True) -> AppPage for another server; its context closes after the test."""
+    contexts = []
+
+    def opener(server: Server, wait: bool = True) -> AppPage:
+        page, context = open_app(browser, server, wait=wait)
+        contexts.append(context)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture()
+def app(browser, server):
+    """A fresh browser context (own storage) with the page loaded and its model ready."""
+    loaded, context = open_app(browser, server)
+    yield loaded
+    context.close()

@@ -1,0 +1,97 @@
+"""Webcam flow with Chromium's fake camera (a y4m clip of a real photo): `pytest -m e2e tests/e2e/test_webcam.py`.
+
+Frames must be segmented on WebGL, composited, counted in the page's stats, never processed two
+at a time, without leaking tensors, and without any frame leaving the browser.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# Frames watched for tensor leaks after warm-up. SwiftShader needs about a second per frame, so
+# GREENSCREEN_E2E_FRAMES can lower it on a very slow machine.
+WATCHED_FRAMES = int(os.environ.get("GREENSCREEN_E2E_FRAMES", "100"))
+WARMUP_FRAMES = 3
+SECONDS_PER_FRAME_BUDGET = 6
+
+# Wraps the live segmenter's segment(): counts calls in flight (the camera loop must wait for each
+# frame before the next) and records tf.memory().numTensors after each one has finished.
+INSTRUMENT = """() => {
+    const segmenter = window.greenscreen.segmenter;
+    const original = segmenter.segment;
+    const probe = {inFlight: 0, maxInFlight: 0, calls: 0, tensors: [], failures: 0};
+    segmenter.segment = async (...args) => {
+        probe.inFlight++;
+        probe.calls++;
+        probe.maxInFlight = Math.max(probe.maxInFlight, probe.inFlight);
+        try {
+            return await original(...args);
+        } catch (error) {
+            probe.failures++;
+            throw error;
+        } finally {
+            probe.inFlight--;
+            probe.tensors.push(tf.memory().numTensors);
+        }
+    };
+    window.__e2eProbe = probe;
+}"""
+
+
+def test_webcam_frames_are_composited_on_webgl_without_leaks(app):
+    app.evaluate(INSTRUMENT)
+    app.page.click("#webcam-start")
+    app.wait_for("() => window.greenscreen.state.webcam === 'on'", 60, "the camera to start")
+    assert app.evaluate("() => tf.getBackend()") == "webgl"
+
+    app.wait_for(
+        f"() => window.greenscreen.stats.frames >= {WARMUP_FRAMES}", 180, f"{WARMUP_FRAMES} camera frames"
+    )
+    video = app.evaluate("() => [document.getElementById('webcam-video').videoWidth, document.getElementById('webcam-video').videoHeight]")
+    assert video == [640, 480], f"the fake camera delivers {video}"
+    canvas = app.evaluate("() => [document.getElementById('result').width, document.getElementById('result').height]")
+    assert canvas == [640, 480], f"#result is {canvas} for a 640x480 camera"
+    assert app.evaluate("() => window.greenscreen.stats.fps") > 0
+    # Something was drawn: the result canvas is not blank.
+    drawn = app.evaluate(
+        """() => {
+            const c = document.getElementById('result');
+            const copy = document.createElement('canvas');
+            copy.width = 64; copy.height = 48;
+            copy.getContext('2d').drawImage(c, 0, 0, 64, 48);
+            const d = copy.getContext('2d').getImageData(0, 0, 64, 48).data;
+            let sum = 0; for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
+            return sum;
+        }"""
+    )
+    assert drawn > 0, "the result canvas is blank"
+
+    start = app.evaluate("() => window.__e2eProbe.tensors.length")
+    app.wait_for(
+        f"() => window.__e2eProbe.tensors.length >= {start + WATCHED_FRAMES}",
+        WATCHED_FRAMES * SECONDS_PER_FRAME_BUDGET,
+        f"{WATCHED_FRAMES} more frames",
+    )
+    probe = app.evaluate("() => window.__e2eProbe")
+    watched = probe["tensors"][start:start + WATCHED_FRAMES]
+    assert max(watched) == min(watched), f"tf.memory().numTensors drifts over {WATCHED_FRAMES} frames: {watched[:3]} … {watched[-3:]}"
+    assert probe["maxInFlight"] == 1, f"{probe['maxInFlight']} inferences overlapped"
+    assert probe["failures"] == 0
+    stats = app.evaluate("() => window.greenscreen.stats")
+    assert stats["frames"] >= WARMUP_FRAMES + WATCHED_FRAMES
+    assert stats["fps"] > 0 and stats["inferenceMs"] > 0
+
+    # The mask follows the person: not empty, not everything.
+    coverage = app.evaluate(
+        "() => { const m = window.greenscreen.lastMask.data; let n = 0; for (const v of m) n += v > 0.5; return n / m.length; }"
+    )
+    assert 0.05 < coverage < 0.95, f"person covers {coverage:.0%} of the camera frame"
+
+    app.page.click("#webcam-start")  # stop
+    app.wait_for("() => window.greenscreen.state.webcam === 'off'", 30, "the camera to stop")
+    assert app.network.problems(app.server.origin) == []
+    assert app.console_errors == []
