@@ -315,7 +315,8 @@ async function processPhoto(file) {
 
 async function processFrame(video) {
   const active = segmenter;
-  if (!active || !compositor) return;
+  // no model (loading, or reloading after a backend switch) or no picture yet: skip this frame
+  if (!active || !compositor || video.readyState < 2 || !video.videoWidth) return;
   const done = (async () => {
     const started = performance.now();
     let raw;
@@ -548,6 +549,8 @@ const api = {
   state,
   /** Segment and composite a photo Blob/File, as if dropped on the page; resolves to its size. */
   processPhoto,
+  /** The result canvas as a MediaStream (e.g. to hand to a video call); 30 fps by default. */
+  captureStream: (fps = 30) => ui.result.captureStream(fps),
   startWebcam: () => webcam.start(),
   stopWebcam: () => webcam.stop(),
 };
