@@ -309,7 +309,7 @@ def train(options: dict) -> int:
     model.fit(train_data, epochs=options["epochs"], initial_epoch=initial_epoch, callbacks=callbacks, verbose=1)
     elapsed = time.time() - started
 
-    summary = RunArtifacts.summarize(run, elapsed)
+    summary = RunArtifacts.summarize(run)
     print(
         f"\ndone in {elapsed / 60:.1f} min: best val mIoU {summary['best_val_miou']:.2f} at epoch "
         f"{summary['best_epoch']} -> {best_path}\nlast: {last_path}\nplots and previews: {run}",

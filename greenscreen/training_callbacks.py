@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -109,11 +110,17 @@ class RunArtifacts(keras.callbacks.Callback):
         super().__init__()
         self.run = Path(run)
 
+    def on_train_begin(self, logs=None):
+        state_path = self.run / "state.json"
+        state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+        self.started, self.seconds_before = time.time(), state.get("train_seconds", 0.0)
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         save_atomically(self.model, self.run / "last.keras")
         state_path = self.run / "state.json"
         state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+        state["train_seconds"] = self.seconds_before + time.time() - self.started
         best = max(state.get("best_val_miou", -1.0), logs.get("val_miou", -1.0))
         if logs.get("val_miou", -1.0) >= best:
             state["best_epoch"] = epoch + 1
@@ -130,19 +137,17 @@ class RunArtifacts(keras.callbacks.Callback):
             plot_curves(self.run)  # the CSV row of the previous epoch is written by now
 
     @staticmethod
-    def summarize(run: Path, seconds: float) -> dict:
+    def summarize(run: Path) -> dict:
         state = json.loads((Path(run) / "state.json").read_text())
-        summary_path = Path(run) / "summary.json"
-        previous = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
         summary = {
             "epochs": state["epoch"],
             "best_epoch": state.get("best_epoch"),
             "best_val_miou": state["best_val_miou"],
-            "train_seconds": previous.get("train_seconds", 0.0) + seconds,
+            "train_seconds": state.get("train_seconds", 0.0),
             "best": str(Path(run) / "best.keras"),
             "last": str(Path(run) / "last.keras"),
         }
-        summary_path.write_text(json.dumps(summary, indent=2))
+        (Path(run) / "summary.json").write_text(json.dumps(summary, indent=2))
         return summary
 
 
