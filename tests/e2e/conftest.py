@@ -109,11 +109,11 @@ def server_without_model(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def fake_camera_y4m(tmp_path_factory, optional_data_dir, astronaut) -> Path:
-    """A 640x480 y4m clip of a real photo with a slow pan, so consecutive frames differ."""
+def camera_clip(tmp_path_factory, optional_data_dir, astronaut) -> Path | None:
+    """A 640x480 y4m clip of a real photo with a slow pan (frames differ); None without ffmpeg."""
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
-        pytest.skip("ffmpeg not installed (apt-get install ffmpeg): needed for the fake camera clip")
+        return None
     folder = tmp_path_factory.mktemp("camera")
     still = folder / "person.png"
     photo_for_camera(optional_data_dir, astronaut).save(still)
@@ -126,6 +126,14 @@ def fake_camera_y4m(tmp_path_factory, optional_data_dir, astronaut) -> Path:
     ]
     subprocess.run(command, check=True, timeout=120)
     return clip
+
+
+@pytest.fixture(scope="session")
+def fake_camera_y4m(camera_clip) -> Path:
+    """The clip the fake camera plays; skips webcam tests without ffmpeg."""
+    if camera_clip is None:
+        pytest.skip("ffmpeg not installed (apt-get install ffmpeg): needed for the fake camera clip")
+    return camera_clip
 
 
 def photo_for_camera(data: Path | None, astronaut: np.ndarray):
@@ -151,13 +159,13 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path, fake_camera_y4m):
+def browser(chromium_path, camera_clip):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium_path,
             headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={fake_camera_y4m}"],
+            args=[*CHROMIUM_ARGS, *([f"--use-file-for-fake-video-capture={camera_clip}"] if camera_clip else [])],
         )
         yield launched
         launched.close()

@@ -1,4 +1,4 @@
-"""Photo flow in headless Chromium: `pytest -m e2e tests/e2e/test_photo.py`.
+"""Photo flow in headless Chromium: `pytest -m e2e tests/e2e/test_e2e_photo.py`.
 
 A real photo goes in through #photo-input; the page must find the person (checked against a true
 mask for a portrait from ../shared/data, or hand-marked regions of skimage's astronaut), draw the

@@ -1,4 +1,4 @@
-"""Webcam flow with Chromium's fake camera (a y4m clip of a real photo): `pytest -m e2e tests/e2e/test_webcam.py`.
+"""Webcam flow with Chromium's fake camera (a y4m clip of a real photo): `pytest -m e2e tests/e2e/test_e2e_webcam.py`.
 
 Frames must be segmented on WebGL, composited, counted in the page's stats, never processed two
 at a time, without leaking tensors, and without any frame leaving the browser.
@@ -42,7 +42,7 @@ INSTRUMENT = """() => {
 }"""
 
 
-def test_webcam_frames_are_composited_on_webgl_without_leaks(app):
+def test_webcam_frames_are_composited_on_webgl_without_leaks(fake_camera_y4m, app):
     app.evaluate(INSTRUMENT)
     app.page.click("#webcam-start")
     app.wait_for("() => window.greenscreen.state.webcam === 'on'", 60, "the camera to start")
