@@ -1,0 +1,637 @@
+"""python bench/browser_bench.py --data ../shared/data/portraits/test --json runs/bench.json [--markdown runs/bench.md] [--frames 100] [--limit-images K] [--model-dir DIR] [--backends webgl,wasm] [--mediapipe gpu,cpu]
+
+Side-by-side browser benchmark: our segmenter (createSegmenter from /js/segmenter.js, exactly as the
+page uses it, on the WebGL and WASM backends of TF.js) against MediaPipe Selfie Segmentation (general
+256x256 and landscape 144x256, the npm legacy solution served at /vendor/selfie_segmentation/), in ONE
+headless Chromium against the local Flask app, on the same photos and the same fake-webcam clip.
+
+Per system, each on a fresh page in a fresh browser context (no shared cache, no shared GPU state):
+  miou          mean per-image person IoU (%) on the mask folder: the mask comes back from the page,
+                is upsampled bilinearly to the photo's size and thresholded at 0.5 (greenscreen.metrics.iou);
+                ours uses flip test-time augmentation on photos like the page does (--no-tta: off)
+  ms_median/p90 milliseconds per frame (photo in -> mask pixels in JS memory) over --frames frames after warm-up
+  fps_webcam    frames per second segmenting a 640x480 fake camera (Chromium plays a y4m made with ffmpeg)
+  first_mask_ms navigation start -> first mask (runtime + model download, compile, first inference)
+  bytes         Resource Timing body sizes of that system's runtime and model files
+Absolute times here come from a CPU and SwiftShader (WebGL on the CPU); compare the ratios of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make `greenscreen` and `web` importable
+    sys.path.insert(0, str(ROOT))
+
+from greenscreen.metrics import THRESHOLD, iou  # noqa: E402
+from greenscreen.predict import resize_probability  # noqa: E402
+
+# ---------------------------------------------------------------- defaults (validated in parse_args)
+
+DEFAULT_FRAMES = 100
+WARMUP_FRAMES = 5
+TIMING_IMAGES = 10  # the timed frames cycle over the first photos of the folder
+DEFAULT_WEBCAM_SECONDS = 10.0
+WEBCAM_WARMUP_FRAMES = 3
+BACKEND_CHOICES = ("webgl", "wasm")
+MEDIAPIPE_CHOICES = ("gpu", "cpu")  # gpu: its default on desktop (TFLite on WebGL); cpu: XNNPACK in WASM
+DEFAULT_BACKENDS = "webgl,wasm"
+DEFAULT_MEDIAPIPE = "gpu,cpu"
+READY_TIMEOUT_S = 600  # SwiftShader on a busy machine: loading + compiling shaders can take minutes
+CALL_TIMEOUT_S = 300  # one photo, or the whole timed run divided over its frames (see run_system)
+BENCH_PAGE = "/bench/index.html"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # may run as root (containers, CI)
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--use-gl=angle",  # WebGL2 on the CPU (SwiftShader), the same in every headless environment
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--use-fake-ui-for-media-stream",  # accept the camera prompt
+    "--use-fake-device-for-media-stream",  # and play a file instead of a device
+]
+
+
+class BenchError(Exception):
+    """A one-line user-facing problem (missing tool, folder or model)."""
+
+
+@dataclass(frozen=True)
+class SystemSpec:
+    name: str  # e.g. "ours-webgl", "mediapipe-general-gpu"
+    family: str  # "ours" | "mediapipe"
+    backend: str
+    query: str  # the bench page's query string
+    variant: str = ""  # mediapipe: "general" | "landscape"
+
+
+def system_specs(backends: list[str], mediapipe: list[str]) -> list[SystemSpec]:
+    specs = [SystemSpec(f"ours-{b}", "ours", b, f"system=ours&backend={b}") for b in backends]
+    for inference in mediapipe:
+        for variant, selection in (("general", 0), ("landscape", 1)):
+            cpu = "&cpu=1" if inference == "cpu" else ""
+            backend = "wasm-cpu" if inference == "cpu" else "wasm+webgl"
+            specs.append(
+                SystemSpec(f"mediapipe-{variant}-{inference}", "mediapipe", backend,
+                           f"system=mediapipe&model={selection}{cpu}", variant)
+            )
+    return specs
+
+
+# ---------------------------------------------------------------- pure parts (unit-tested)
+
+
+def percentile(values, q: float) -> float:
+    """The q-th percentile (0-100) with linear interpolation, like numpy's default."""
+    if len(values) == 0:
+        raise ValueError("no values")
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def time_stats(times_ms) -> dict:
+    return {
+        "ms_median": percentile(times_ms, 50),
+        "ms_p90": percentile(times_ms, 90),
+        "ms_mean": float(np.mean(times_ms)),
+        "frames_timed": len(times_ms),
+    }
+
+
+def is_model_file(path: str) -> bool:
+    return path.startswith("/model/") or path.endswith((".tflite", ".binarypb"))
+
+
+def download_bytes(resources: list[dict]) -> dict:
+    """Sum the body sizes of a system's runtime and model files (/vendor/, /model/, /js/), not the bench page."""
+    files, model, runtime = [], 0, 0
+    for entry in resources:
+        path = urlsplit(entry["url"]).path
+        if not path.startswith(("/vendor/", "/model/", "/js/")):
+            continue
+        size = int(entry.get("encodedBodySize") or 0)
+        files.append({"path": path, "bytes": size})
+        if is_model_file(path):
+            model += size
+        else:
+            runtime += size
+    return {"bytes": model + runtime, "bytes_model": model, "bytes_runtime": runtime, "files": files}
+
+
+def decode_mask(result: dict) -> np.ndarray:
+    """The page's mask (base64 float32 probability or uint8 0-255) as a float32 HxW probability."""
+    raw = base64.b64decode(result["data"])
+    shape = (result["height"], result["width"])
+    if result["dtype"] == "float32":
+        return np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
+    if result["dtype"] == "uint8":
+        return np.frombuffer(raw, dtype=np.uint8).reshape(shape).astype(np.float32) / 255.0
+    raise ValueError(f"unknown mask dtype {result['dtype']!r}")
+
+
+def score_mask(probability: np.ndarray, truth: np.ndarray) -> float:
+    """Person IoU of a probability map against the truth mask: bilinear upsample, threshold 0.5."""
+    full = resize_probability(probability, truth.shape)
+    return iou(full >= THRESHOLD, truth.astype(bool))
+
+
+RATIO_FIELDS = ("ms_median", "ms_p90", "fps_webcam", "first_mask_ms", "bytes")
+
+
+def _ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def ratio_table(systems: list[dict]) -> dict:
+    """{"ours-webgl / mediapipe-general-gpu": {field: ours/theirs, ..., "miou_points": ours - theirs}}.
+
+    Every working ours system against every working MediaPipe system; time ratios above 1 mean ours
+    is slower, the fps ratio above 1 means ours is faster.
+    """
+    ok = [s for s in systems if not s.get("error")]
+    ours = [s for s in ok if s["family"] == "ours"]
+    theirs = [s for s in ok if s["family"] == "mediapipe"]
+    table = {}
+    for mine in ours:
+        for other in theirs:
+            row = {field: _ratio(mine.get(field), other.get(field)) for field in RATIO_FIELDS}
+            row["miou_points"] = (
+                None if mine.get("miou") is None or other.get("miou") is None else mine["miou"] - other["miou"]
+            )
+            table[f"{mine['name']} / {other['name']}"] = row
+    return table
+
+
+SYSTEM_KEYS = ("name", "family", "backend", "miou", "ms_median", "ms_p90", "fps_webcam", "first_mask_ms", "bytes")
+
+
+def schema_problems(report: dict) -> list[str]:
+    """What is missing or mistyped in a report (empty when it follows the documented schema)."""
+    problems = []
+    for key in ("systems", "environment", "ratios"):
+        if key not in report:
+            problems.append(f"missing top-level key {key!r}")
+    for i, system in enumerate(report.get("systems", [])):
+        for key in SYSTEM_KEYS:
+            if key not in system:
+                problems.append(f"systems[{i}] has no {key!r}")
+        if system.get("error"):
+            continue
+        for key in ("miou", "ms_median", "ms_p90", "fps_webcam", "first_mask_ms"):
+            value = system.get(key)
+            if not isinstance(value, (int, float)) or value < 0:
+                problems.append(f"systems[{i}].{key} is {value!r}, expected a number >= 0")
+        if not isinstance(system.get("bytes"), int) or system["bytes"] <= 0:
+            problems.append(f"systems[{i}].bytes is {system.get('bytes')!r}, expected a positive int")
+    if not isinstance(report.get("ratios", {}), dict):
+        problems.append("ratios is not an object")
+    return problems
+
+
+def _fmt(value, digits: int = 1, suffix: str = "") -> str:
+    return "—" if value is None else f"{value:.{digits}f}{suffix}"
+
+
+def render_markdown(report: dict) -> str:
+    env = report.get("environment", {})
+    lines = [
+        f"## Browser benchmark: {env.get('images_scored', '?')} photos of `{env.get('data', '?')}`",
+        "",
+        "| system | backend | mIoU % | ms/frame median | ms/frame p90 | webcam FPS (640×480) | first mask s | download MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in report["systems"]:
+        if s.get("error"):
+            lines.append(f"| {s['name']} | {s['backend']} | failed: {s['error']} | | | | | |")
+            continue
+        lines.append(
+            f"| {s['name']} | {s['backend']} | {_fmt(s['miou'], 2)} | {_fmt(s['ms_median'])} | {_fmt(s['ms_p90'])} "
+            f"| {_fmt(s['fps_webcam'], 2)} | {_fmt(s['first_mask_ms'] / 1000, 2)} | {_fmt(s['bytes'] / 1e6, 2)} |"
+        )
+    if report.get("ratios"):
+        lines += [
+            "",
+            "Ratios ours / MediaPipe (time and bytes: above 1 = ours slower or bigger; FPS: above 1 = ours faster):",
+            "",
+            "| pair | ms median | ms p90 | webcam FPS | first mask | bytes | mIoU Δ points |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for pair, row in report["ratios"].items():
+            lines.append(
+                f"| {pair} | {_fmt(row['ms_median'], 2, '×')} | {_fmt(row['ms_p90'], 2, '×')} "
+                f"| {_fmt(row['fps_webcam'], 2, '×')} | {_fmt(row['first_mask_ms'], 2, '×')} "
+                f"| {_fmt(row['bytes'], 2, '×')} | {_fmt(row['miou_points'], 2)} |"
+            )
+    lines += [
+        "",
+        "Note: measured in one headless Chromium"
+        f" ({env.get('chromium', '?')}, WebGL renderer: {env.get('webgl_renderer', '?')}) on"
+        f" {env.get('cpu_count', '?')} CPU cores ({env.get('cpu_model', '?')}), load average"
+        f" {env.get('loadavg_start', '?')} at the start. WebGL runs on the CPU (SwiftShader) here, so the"
+        " absolute times say little about a real GPU; compare the ratios, which were measured in the same"
+        " run on the same frames. Each system ran on a fresh page in a fresh browser context. ms/frame ="
+        " photo in → mask pixels in JS memory (ours: `segment()` without flip, the webcam path; MediaPipe:"
+        " `send()` plus reading its mask back inside `onResults`). mIoU: mask upsampled to the photo's size,"
+        f" threshold 0.5; ours {'with' if env.get('tta') else 'without'} flip test-time augmentation (the page's photo setting)."
+        " MediaPipe gpu = its default TFLite-on-WebGL inference, cpu = `useCpuInference` (XNNPACK in WASM).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- environment checks
+
+
+def find_chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise BenchError("chromium not found: install Debian's chromium (apt-get install chromium)")
+
+
+def check_node_modules(node_modules: Path, families: set[str]) -> None:
+    needed = []
+    if "ours" in families:
+        needed += ["@tensorflow/tfjs/dist/tf.es2017.min.js", "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.es2017.min.js"]
+    if "mediapipe" in families:
+        needed += ["@mediapipe/selfie_segmentation/selfie_segmentation.js"]
+    for relative in needed:
+        if not (node_modules / relative).is_file():
+            raise BenchError(f"{node_modules / relative} is missing: run `npm install` in {ROOT}")
+
+
+def package_version(node_modules: Path, package: str) -> str | None:
+    try:
+        return json.loads((node_modules / package / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+# ---------------------------------------------------------------- data, camera clip, server
+
+
+def open_photos(data: Path):
+    from greenscreen.data.errors import DataError
+    from greenscreen.data.folders import MaskFolderSource
+
+    try:
+        source = MaskFolderSource(data)
+    except DataError as error:
+        raise BenchError(str(error)) from None
+    if len(source) == 0:
+        raise BenchError(f"no photo/mask pairs in {data} (images/<stem>.jpg|png + masks/<stem>.png)")
+    return source
+
+
+def make_camera_clip(ffmpeg: str, still: Path, out: Path) -> Path:
+    """A 3 s 640x480 y4m of the still drifting in a small circle, so consecutive frames differ."""
+    pan = "crop=640:480:x='40+30*sin(2*PI*t/3)':y='30+25*cos(2*PI*t/3)'"
+    command = [ffmpeg, "-loglevel", "error", "-y", "-loop", "1", "-i", str(still),
+               "-vf", f"scale=720:540,{pan},format=yuv420p", "-t", "3", "-r", "30", str(out)]
+    try:
+        subprocess.run(command, check=True, timeout=300, capture_output=True)
+    except subprocess.CalledProcessError as error:
+        raise BenchError(f"ffmpeg could not make the camera clip: {error.stderr.decode(errors='replace').strip()}") from None
+    return out
+
+
+def camera_still(source, folder: Path) -> Path:
+    """The first photo of the folder, else skimage's astronaut."""
+    if len(source):
+        return source.items[0].ref[0]
+    from PIL import Image
+    from skimage import data as skimage_data
+
+    path = folder / "astronaut.png"
+    Image.fromarray(skimage_data.astronaut()).save(path)
+    return path
+
+
+def start_server(model_dir: Path | None):
+    """The real Flask app on a free loopback port in a daemon thread; returns (origin, stop)."""
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    config = {"MODEL_DIR": model_dir} if model_dir else {}
+    http = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+    thread = threading.Thread(target=http.serve_forever, name="bench-server", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        http.shutdown()
+        http.server_close()
+        thread.join(timeout=10)
+
+    return f"http://127.0.0.1:{http.port}", stop
+
+
+# ---------------------------------------------------------------- one system in the browser
+
+
+def call(page, expression: str, arg=None, timeout_s: float = CALL_TIMEOUT_S):
+    """page.evaluate of `window.bench.<expression>` (a promise), raced against a timeout in the page.
+
+    (Playwright's wait_for_function compiles with eval(), which the server's CSP refuses.)
+    """
+    script = f"""async ([arg, ms]) => {{
+        let timer;
+        const limit = new Promise((_, reject) => {{ timer = setTimeout(() => reject(new Error('timed out after ' + ms / 1000 + ' s')), ms); }});
+        try {{ return await Promise.race([(async () => {expression})(), limit]); }} finally {{ clearTimeout(timer); }}
+    }}"""
+    return page.evaluate(script, [arg, timeout_s * 1000])
+
+
+def wait_for_bench(page, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate("() => !!window.bench"):
+        if time.monotonic() > deadline:
+            raise BenchError(f"the bench page did not start: #status {page.inner_text('#status')!r}")
+        time.sleep(0.1)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_system(browser, origin: str, spec: SystemSpec, photos, args) -> dict:
+    """Measure one system on a fresh page; an error is recorded in the entry, never raised."""
+    entry = {"name": spec.name, "family": spec.family, "backend": spec.backend, "variant": spec.variant,
+             "miou": None, "ms_median": None, "ms_p90": None, "fps_webcam": None, "first_mask_ms": None,
+             "bytes": None, "error": None, "loadavg_start": loadavg()}
+    started = time.monotonic()
+    context = browser.new_context(viewport={"width": 800, "height": 700})
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text[:300]) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console_errors.append(f"uncaught: {e}"[:300]))
+    try:
+        page.goto(f"{origin}{BENCH_PAGE}?{spec.query}")
+        wait_for_bench(page)
+        info = call(page, "window.bench.ready", timeout_s=READY_TIMEOUT_S)
+        entry["first_mask_ms"] = info.pop("firstMaskMs")
+        entry["backend"] = info.pop("backend")
+        entry["details"] = info
+        log(f"  {spec.name}: first mask after {entry['first_mask_ms'] / 1000:.1f} s")
+
+        flip = spec.family == "ours" and not args.no_tta
+        scores, keep = [], []
+        n = len(photos)
+        for i in range(n):
+            image_path, mask_path = photos.items[i].ref
+            mime = "image/png" if image_path.suffix.lower() == ".png" else "image/jpeg"
+            added = call(page, "window.bench.addImage(arg[0], arg[1])",
+                         [base64.b64encode(image_path.read_bytes()).decode("ascii"), mime])
+            result = call(page, "window.bench.segmentImage(arg[0], arg[1])", [added["id"], flip])
+            from greenscreen.data.images import load_mask
+
+            truth = load_mask(mask_path)
+            if truth.shape != (added["height"], added["width"]):
+                raise BenchError(f"{image_path.name}: the browser decoded {added['width']}x{added['height']},"
+                                 f" the mask is {truth.shape[1]}x{truth.shape[0]}")
+            scores.append(score_mask(decode_mask(result), truth))
+            if len(keep) < TIMING_IMAGES:
+                keep.append(added["id"])
+            else:
+                call(page, "window.bench.dropImage(arg)", added["id"])
+            if (i + 1) % 20 == 0 or i + 1 == n:
+                log(f"  {spec.name}: {i + 1}/{n} photos, mIoU so far {100 * np.mean(scores):.2f}")
+        entry["miou"] = 100.0 * float(np.mean(scores))
+        entry["images_scored"] = len(scores)
+        entry["tta"] = flip
+
+        times = call(page, "window.bench.timeFrames(arg[0], arg[1], arg[2])", [keep, args.frames, WARMUP_FRAMES],
+                     timeout_s=CALL_TIMEOUT_S * 2 + 30 * args.frames)
+        entry.update(time_stats(times))
+        entry["ms_all"] = [round(t, 2) for t in times]
+        log(f"  {spec.name}: median {entry['ms_median']:.1f} ms, p90 {entry['ms_p90']:.1f} ms over {len(times)} frames")
+
+        webcam = call(page, "window.bench.webcam(arg[0], arg[1])", [args.webcam_seconds, WEBCAM_WARMUP_FRAMES],
+                      timeout_s=CALL_TIMEOUT_S + args.webcam_seconds)
+        entry["fps_webcam"] = webcam["fps"]
+        entry["webcam"] = webcam
+        log(f"  {spec.name}: webcam {webcam['width']}x{webcam['height']} {webcam['fps']:.2f} fps ({webcam['frames']} frames)")
+
+        entry.update(download_bytes(page.evaluate("() => window.bench.resources()")))
+        entry["csp_violations"] = page.evaluate("() => window.bench.violations")
+    except Exception as error:  # noqa: BLE001 - one system failing must not lose the others' numbers
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        entry["error"] = message
+        log(f"  {spec.name}: FAILED: {message}")
+    finally:
+        entry["console_errors"] = console_errors[-10:]
+        entry["seconds"] = round(time.monotonic() - started, 1)
+        context.close()
+    return entry
+
+
+# ---------------------------------------------------------------- main
+
+
+def _choices_list(text: str, choices: tuple[str, ...], flag: str) -> list[str]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    unknown = [item for item in items if item not in choices]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"{flag}: unknown {', '.join(unknown)} (choose from {', '.join(choices)})")
+    return list(dict.fromkeys(items))
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1].replace("\n", " "))
+    parser.add_argument("--data", type=Path, default=os.environ.get("GREENSCREEN_DATA_TEST"),
+                        help="mask folder (images/ + masks/), e.g. ../shared/data/portraits/test")
+    parser.add_argument("--json", type=Path, required=True, help="where to write the JSON report")
+    parser.add_argument("--markdown", type=Path, help="also write the Markdown table here")
+    parser.add_argument("--frames", type=_positive_int, default=DEFAULT_FRAMES,
+                        help=f"timed frames per system after {WARMUP_FRAMES} warm-up frames (default {DEFAULT_FRAMES})")
+    parser.add_argument("--limit-images", type=_positive_int, help="score only the first K photos (quick runs)")
+    parser.add_argument("--model-dir", type=Path, help="exported TF.js model folder to serve as /model/ (default static/model)")
+    parser.add_argument("--backends", default=DEFAULT_BACKENDS,
+                        type=lambda t: _choices_list(t, BACKEND_CHOICES, "--backends"),
+                        help=f"our TF.js backends, comma-separated from {','.join(BACKEND_CHOICES)} (default {DEFAULT_BACKENDS}; empty: none)")
+    parser.add_argument("--mediapipe", default=DEFAULT_MEDIAPIPE,
+                        type=lambda t: _choices_list(t, MEDIAPIPE_CHOICES, "--mediapipe"),
+                        help="MediaPipe inference modes, comma-separated: gpu (its default, TFLite on WebGL), "
+                             f"cpu (useCpuInference, XNNPACK) (default {DEFAULT_MEDIAPIPE}; empty: none)")
+    parser.add_argument("--webcam-seconds", type=_positive_float, default=DEFAULT_WEBCAM_SECONDS,
+                        help=f"how long to segment the fake camera per system (default {DEFAULT_WEBCAM_SECONDS:g})")
+    parser.add_argument("--no-tta", action="store_true", help="score ours without the page's flip test-time augmentation")
+    args = parser.parse_args(argv)
+    if args.data is None:
+        parser.error("--data is required (a mask folder such as ../shared/data/portraits/test)")
+    if not args.backends and not args.mediapipe:
+        parser.error("nothing to measure: --backends and --mediapipe are both empty")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        report = run(args)
+    except BenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(render_markdown(report))
+    return 0 if not any(s.get("error") for s in report["systems"]) else 1
+
+
+def run(args) -> dict:
+    began = time.monotonic()
+    specs = system_specs(args.backends, args.mediapipe)
+    families = {spec.family for spec in specs}
+    chromium = find_chromium()
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        raise BenchError("ffmpeg not found (apt-get install ffmpeg): it makes the fake-webcam clip")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise BenchError("playwright (python) is not installed in this environment") from None
+    node_modules = ROOT / "node_modules"
+    check_node_modules(node_modules, families)
+    model_dir = args.model_dir.resolve() if args.model_dir else None
+    if "ours" in families and not ((model_dir or ROOT / "static" / "model") / "model.json").is_file():
+        raise BenchError(f"no model.json in {model_dir or ROOT / 'static' / 'model'}: "
+                         "export one with `python convert/export_tfjs.py` or pass --model-dir")
+    photos = open_photos(args.data)
+    if args.limit_images:
+        photos.items = photos.items[: args.limit_images]
+
+    environment = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "data": str(args.data),
+        "images_scored": len(photos),
+        "skipped_pairs": photos.problems,
+        "frames": args.frames,
+        "warmup_frames": WARMUP_FRAMES,
+        "webcam_seconds": args.webcam_seconds,
+        "tta": not args.no_tta,
+        "threshold": THRESHOLD,
+        "model_dir": str(model_dir or ROOT / "static" / "model"),
+        "model_card": _model_card(model_dir or ROOT / "static" / "model"),
+        "tfjs": package_version(node_modules, "@tensorflow/tfjs"),
+        "mediapipe_selfie_segmentation": package_version(node_modules, "@mediapipe/selfie_segmentation"),
+        "cpu_model": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "loadavg_start": loadavg(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "bytes_note": "Resource Timing encodedBodySize (no compression by the dev server), fresh context per system",
+    }
+    systems = []
+    origin, stop = start_server(model_dir)
+    try:
+        with tempfile.TemporaryDirectory(prefix="greenscreen-bench-") as folder:
+            clip = make_camera_clip(ffmpeg, camera_still(photos, Path(folder)), Path(folder) / "camera.y4m")
+            with sync_playwright() as playwright:
+                try:
+                    browser = playwright.chromium.launch(
+                        executable_path=chromium, headless=True,
+                        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"],
+                    )
+                except PlaywrightError as error:
+                    raise BenchError(f"chromium did not start: {str(error).splitlines()[0]}") from None
+                try:
+                    environment["chromium"] = browser.version
+                    environment["webgl_renderer"] = _webgl_renderer(browser, origin)
+                    for spec in specs:
+                        log(f"{spec.name} ({len(photos)} photos, {args.frames} frames)")
+                        systems.append(run_system(browser, origin, spec, photos, args))
+                finally:
+                    browser.close()
+    finally:
+        stop()
+    environment["loadavg_end"] = loadavg()
+    environment["seconds_total"] = round(time.monotonic() - began, 1)
+    report = {"systems": systems, "environment": environment, "ratios": ratio_table(systems)}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(render_markdown(report))
+    log(f"wrote {args.json}" + (f" and {args.markdown}" if args.markdown else "") +
+        f" in {environment['seconds_total'] / 60:.1f} min")
+    return report
+
+
+def _model_card(folder: Path) -> dict | None:
+    try:
+        card = json.loads((folder / "model-card.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return {key: card.get(key) for key in ("name", "preset", "input_size", "params", "flops") if key in card}
+
+
+def _webgl_renderer(browser, origin: str) -> str | None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/bench/index.html?system=none")
+        wait_for_bench(page)
+        return page.evaluate("() => window.bench.glRenderer()")
+    except Exception:  # noqa: BLE001 - a description only
+        return None
+    finally:
+        context.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+// The side-by-side benchmark page, driven by bench/browser_bench.py (Playwright). One system per page
+// load, from the query string:
+//   /bench/index.html?system=ours&backend=webgl|wasm       our segmenter (createSegmenter, /js/segmenter.js)
+//   /bench/index.html?system=mediapipe&model=0|1[&cpu=1]   MediaPipe Selfie Segmentation, general | landscape;
+//                                                          cpu=1: its TFLite CPU (XNNPACK) inference instead
+//                                                          of the default WebGL one
+// Only that system's runtime is loaded, so Resource Timing lists its bytes alone, and window.bench.ready
+// resolves at its first mask (timed from navigation start).
+//
+// Every measurement means the same for both systems: a source goes in and the person mask comes out
+// as pixels in JS memory (ours: segment() returns the probability map; MediaPipe: its GPU mask is drawn
+// into a 2-D canvas and read back inside onResults, the only place the legacy API guarantees it is valid).
+
+const params = new URLSearchParams(location.search);
+const statusLine = document.getElementById('status');
+const violations = [];
+document.addEventListener('securitypolicyviolation', (event) => {
+  violations.push({ directive: event.violatedDirective, blocked: event.blockedURI, sample: event.sample });
+});
+performance.setResourceTimingBufferSize(2000);
+
+function loadScript(url) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.async = false; // keep the order: the WASM backend script extends the global `tf`
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`could not load ${url}`));
+    document.head.append(script);
+  });
+}
+
+/** Our segmenter exactly as the page builds it; masks are float32 person probabilities at model size. */
+async function loadOurs(backend) {
+  await loadScript('/vendor/tfjs/tf.es2017.min.js');
+  await loadScript('/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js');
+  const { createSegmenter } = await import('/js/segmenter.js');
+  const segmenter = await createSegmenter({ backend });
+  if (segmenter.backend !== backend) throw new Error(`asked for the ${backend} backend, got ${segmenter.backend}`);
+  return {
+    backend: segmenter.backend,
+    describe: () => ({ inputSize: segmenter.inputSize, tfjs: globalThis.tf.version?.tfjs ?? null }),
+    async run(source, { flip = false } = {}) {
+      const { data, width, height } = await segmenter.segment(source, { flip });
+      return { dtype: 'float32', data, width, height };
+    },
+  };
+}
+
+/** MediaPipe's legacy solution; masks are the mask's 8-bit channel at the mask's own size. */
+async function loadMediaPipe(modelSelection, cpuInference) {
+  const folder = '/vendor/selfie_segmentation/';
+  await loadScript(`${folder}selfie_segmentation.js`);
+  const solution = new globalThis.SelfieSegmentation({ locateFile: (file) => `${folder}${file}` });
+  solution.setOptions({ modelSelection, selfieMode: false, useCpuInference: cpuInference });
+  const canvas = document.createElement('canvas');
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  let latest = null;
+  solution.onResults((results) => {
+    const mask = results.segmentationMask;
+    canvas.width = mask.width;
+    canvas.height = mask.height;
+    context.clearRect(0, 0, mask.width, mask.height);
+    context.drawImage(mask, 0, 0);
+    latest = { rgba: context.getImageData(0, 0, mask.width, mask.height).data, width: mask.width, height: mask.height };
+  });
+  await solution.initialize();
+  return {
+    backend: cpuInference ? 'wasm-cpu' : 'wasm+webgl',
+    describe: () => ({ modelSelection, cpuInference, version: globalThis.VERSION ?? null }),
+    async run(source) {
+      latest = null;
+      await solution.send({ image: source });
+      if (!latest) throw new Error('MediaPipe returned no mask');
+      // The mask's person confidence is in every channel that is not constant; use the red one
+      // unless it is flat (then alpha), see channelOf().
+      const { rgba, width, height } = latest;
+      return { dtype: 'uint8', data: channelOf(rgba, width * height), width, height };
+    },
+  };
+}
+
+let maskChannel = null;
+function channelOf(rgba, pixels) {
+  if (maskChannel === null) {
+    // Pick the channel that varies on the first mask (red for MediaPipe's legacy web solution,
+    // alpha on some builds); fixed from then on so every frame reads the same one.
+    const spread = [0, 1, 2, 3].map((c) => {
+      let min = 255;
+      let max = 0;
+      for (let i = c; i < rgba.length; i += 4) {
+        if (rgba[i] < min) min = rgba[i];
+        if (rgba[i] > max) max = rgba[i];
+      }
+      return max - min;
+    });
+    maskChannel = spread[0] > 0 ? 0 : spread[3] > 0 ? 3 : 0;
+  }
+  const out = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) out[i] = rgba[i * 4 + maskChannel];
+  return out;
+}
+
+/** A photo-sized stand-in for the first mask (content does not change the work done). */
+function syntheticPhoto() {
+  const canvas = document.createElement('canvas');
+  canvas.width = 384;
+  canvas.height = 512;
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#7aa7c7';
+  g.fillRect(0, 0, 384, 512);
+  g.fillStyle = '#c89b7b';
+  g.beginPath();
+  g.ellipse(192, 200, 80, 100, 0, 0, 2 * Math.PI);
+  g.fill();
+  g.fillStyle = '#333';
+  g.fillRect(72, 320, 240, 192);
+  return canvas;
+}
+
+function toBase64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
+const images = new Map();
+let nextImage = 0;
+let system = null;
+
+async function start() {
+  const which = params.get('system');
+  if (which === 'ours') {
+    const backend = params.get('backend') ?? 'webgl';
+    if (!['webgl', 'wasm'].includes(backend)) throw new Error(`unknown backend ${backend}`);
+    system = await loadOurs(backend);
+  } else if (which === 'mediapipe') {
+    const model = Number(params.get('model') ?? '0');
+    if (![0, 1].includes(model)) throw new Error(`unknown MediaPipe model ${model}`);
+    system = await loadMediaPipe(model, params.get('cpu') === '1');
+  } else {
+    throw new Error(`unknown system ${which} (use ?system=ours&backend=webgl or ?system=mediapipe&model=0)`);
+  }
+  await system.run(syntheticPhoto());
+  const firstMaskMs = performance.now(); // performance.now() counts from navigation start
+  statusLine.textContent = `ready: ${which} (${system.backend})`;
+  return { firstMaskMs, backend: system.backend, ...system.describe() };
+}
+
+function glRenderer() {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return null;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+}
+
+const ready = start();
+ready.catch((error) => {
+  statusLine.textContent = `error: ${error.message}`;
+});
+
+window.bench = {
+  ready,
+  violations,
+  glRenderer,
+
+  /** Decode an encoded photo (base64) into an <img>; returns its id. */
+  async addImage(base64, mime) {
+    const url = URL.createObjectURL(new Blob([fromBase64(base64)], { type: mime }));
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    const id = nextImage++;
+    images.set(id, { image, url });
+    return { id, width: image.naturalWidth, height: image.naturalHeight };
+  },
+
+  dropImage(id) {
+    const entry = images.get(id);
+    if (entry) URL.revokeObjectURL(entry.url);
+    images.delete(id);
+  },
+
+  /** The mask for one stored photo, as base64 bytes (float32 or uint8, row-major H×W). */
+  async segmentImage(id, flip = false) {
+    const started = performance.now();
+    const mask = await system.run(images.get(id).image, { flip });
+    const ms = performance.now() - started;
+    const bytes = new Uint8Array(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength);
+    return { dtype: mask.dtype, width: mask.width, height: mask.height, data: toBase64(bytes), ms };
+  },
+
+  /** Milliseconds per frame for `count` frames cycling over the stored photos, after `warmup` frames. */
+  async timeFrames(ids, count, warmup) {
+    const times = [];
+    for (let i = 0; i < warmup + count; i++) {
+      const image = images.get(ids[i % ids.length]).image;
+      const started = performance.now();
+      await system.run(image);
+      if (i >= warmup) times.push(performance.now() - started);
+    }
+    return times;
+  },
+
+  /** Frames per second on the (fake) 640×480 camera: grab the current frame, segment, repeat. */
+  async webcam(seconds, warmup) {
+    const video = document.getElementById('camera');
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    video.srcObject = stream;
+    await video.play();
+    while (video.readyState < 2 || !video.videoWidth) await new Promise((r) => setTimeout(r, 20));
+    try {
+      for (let i = 0; i < warmup; i++) await system.run(video);
+      let frames = 0;
+      const started = performance.now();
+      while (performance.now() - started < seconds * 1000) {
+        await system.run(video);
+        frames++;
+      }
+      const elapsed = (performance.now() - started) / 1000;
+      return { frames, seconds: elapsed, fps: frames / elapsed, width: video.videoWidth, height: video.videoHeight };
+    } finally {
+      stream.getTracks().forEach((track) => track.stop());
+    }
+  },
+
+  /** Resource Timing for everything this page fetched (same origin, so sizes are visible). */
+  resources() {
+    return performance.getEntriesByType('resource').map((entry) => ({
+      url: entry.name,
+      initiator: entry.initiatorType,
+      encodedBodySize: entry.encodedBodySize,
+      transferSize: entry.transferSize,
+      decodedBodySize: entry.decodedBodySize,
+    }));
+  },
+};
