@@ -41,6 +41,16 @@ INSTRUMENT = """() => {
     window.__e2eProbe = probe;
 }"""
 
+# A 32x24 RGB thumbnail of the #result canvas, as a flat list of bytes.
+THUMBNAIL = """() => {
+    const copy = document.createElement('canvas');
+    copy.width = 32; copy.height = 24;
+    const context = copy.getContext('2d');
+    context.drawImage(document.getElementById('result'), 0, 0, 32, 24);
+    const rgba = context.getImageData(0, 0, 32, 24).data;
+    return Array.from(rgba).filter((_, i) => i % 4 !== 3);
+}"""
+
 
 def test_webcam_frames_are_composited_on_webgl_without_leaks(fake_camera_y4m, app):
     app.evaluate(INSTRUMENT)
@@ -56,19 +66,8 @@ def test_webcam_frames_are_composited_on_webgl_without_leaks(fake_camera_y4m, ap
     canvas = app.evaluate("() => [document.getElementById('result').width, document.getElementById('result').height]")
     assert canvas == [640, 480], f"#result is {canvas} for a 640x480 camera"
     assert app.evaluate("() => window.greenscreen.stats.fps") > 0
-    # Something was drawn: the result canvas is not blank.
-    drawn = app.evaluate(
-        """() => {
-            const c = document.getElementById('result');
-            const copy = document.createElement('canvas');
-            copy.width = 64; copy.height = 48;
-            copy.getContext('2d').drawImage(c, 0, 0, 64, 48);
-            const d = copy.getContext('2d').getImageData(0, 0, 64, 48).data;
-            let sum = 0; for (let i = 0; i < d.length; i += 4) sum += d[i] + d[i + 1] + d[i + 2];
-            return sum;
-        }"""
-    )
-    assert drawn > 0, "the result canvas is blank"
+    first = app.evaluate(THUMBNAIL)
+    assert sum(first) > 0, "the result canvas is blank"
 
     start = app.evaluate("() => window.__e2eProbe.tensors.length")
     app.wait_for(
@@ -90,6 +89,11 @@ def test_webcam_frames_are_composited_on_webgl_without_leaks(fake_camera_y4m, ap
         "() => { const m = window.greenscreen.lastMask.data; let n = 0; for (const v of m) n += v > 0.5; return n / m.length; }"
     )
     assert 0.05 < coverage < 0.95, f"person covers {coverage:.0%} of the camera frame"
+
+    # The camera pans: later composited frames differ from the first one.
+    later = app.evaluate(THUMBNAIL)
+    change = sum(abs(a - b) for a, b in zip(first, later)) / len(first)
+    assert change > 1, f"the result did not change while the camera moved (mean difference {change:.2f})"
 
     app.page.click("#webcam-start")  # stop
     app.wait_for("() => window.greenscreen.state.webcam === 'off'", 30, "the camera to stop")
