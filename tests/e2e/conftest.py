@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -62,7 +63,7 @@ class Server:
     model_dir: Path
 
 
-def start_server(config: dict) -> tuple[Server, callable]:
+def start_server(config: dict) -> tuple[Server, Callable[[], None]]:
     """The real Flask app on a free loopback port in a daemon thread; returns (server, stop)."""
     from werkzeug.serving import make_server
 
