@@ -1,0 +1,243 @@
+"""Tests for bench/browser_bench.py: the pure parts (stats, bytes, scoring, ratios, Markdown, schema) and
+a small real run in headless Chromium (e2e + slow; skipped without chromium, ffmpeg, playwright or node_modules).
+
+    pytest tests/test_browser_bench.py -m "not slow"     # the quick part
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = REPO_ROOT / "bench" / "browser_bench.py"
+
+
+def _load_bench():
+    spec = importlib.util.spec_from_file_location("browser_bench", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["browser_bench"] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_bench()
+
+
+def _system(name, family, **values):
+    base = {"name": name, "family": family, "backend": "webgl", "miou": 90.0, "ms_median": 10.0, "ms_p90": 20.0,
+            "fps_webcam": 30.0, "first_mask_ms": 1000.0, "bytes": 1_000_000, "error": None}
+    base.update(values)
+    return base
+
+
+# ---------------------------------------------------------------- stats
+
+
+def test_percentiles_match_numpy_linear_interpolation():
+    times = [5.0, 1.0, 4.0, 2.0, 3.0, 10.0, 6.0, 7.0, 8.0, 9.0]
+    stats = bench.time_stats(times)
+    assert stats["ms_median"] == pytest.approx(5.5)
+    assert stats["ms_p90"] == pytest.approx(9.1)  # 1..10: index 8.1 -> 9 + 0.1
+    assert stats["ms_mean"] == pytest.approx(5.5)
+    assert stats["frames_timed"] == 10
+
+
+def test_percentile_of_nothing_is_an_error():
+    with pytest.raises(ValueError):
+        bench.percentile([], 50)
+
+
+# ---------------------------------------------------------------- bytes
+
+
+def test_download_bytes_counts_runtime_and_model_but_not_the_bench_page():
+    resources = [
+        {"url": "http://127.0.0.1:5000/bench/bench.js", "encodedBodySize": 9000},
+        {"url": "http://127.0.0.1:5000/vendor/tfjs/tf.es2017.min.js", "encodedBodySize": 1000},
+        {"url": "http://127.0.0.1:5000/js/segmenter.js", "encodedBodySize": 10},
+        {"url": "http://127.0.0.1:5000/model/model.json", "encodedBodySize": 200},
+        {"url": "http://127.0.0.1:5000/model/group1-shard1of1.bin", "encodedBodySize": 300},
+        {"url": "http://127.0.0.1:5000/vendor/selfie_segmentation/selfie_segmentation.tflite", "encodedBodySize": 40},
+    ]
+    found = bench.download_bytes(resources)
+    assert found["bytes"] == 1550
+    assert found["bytes_model"] == 540
+    assert found["bytes_runtime"] == 1010
+    assert [f["path"] for f in found["files"]][0] == "/vendor/tfjs/tf.es2017.min.js"
+
+
+# ---------------------------------------------------------------- masks and scoring
+
+
+def _encoded(array: np.ndarray, dtype: str) -> dict:
+    data = array.astype("<f4" if dtype == "float32" else np.uint8).tobytes()
+    return {"dtype": dtype, "width": array.shape[1], "height": array.shape[0], "data": base64.b64encode(data).decode()}
+
+
+def test_decode_mask_reads_float32_and_uint8():
+    probability = np.array([[0.0, 0.25], [0.75, 1.0]], dtype=np.float32)
+    assert np.array_equal(bench.decode_mask(_encoded(probability, "float32")), probability)
+    eight_bit = np.array([[0, 255], [128, 64]], dtype=np.uint8)
+    assert np.allclose(bench.decode_mask(_encoded(eight_bit, "uint8")), eight_bit / 255.0)
+    with pytest.raises(ValueError):
+        bench.decode_mask({"dtype": "float64", "width": 1, "height": 1, "data": ""})
+
+
+def test_score_mask_upsamples_to_the_photo_and_thresholds_at_half():
+    # Left half person in a 4x4 probability map; the photo is 8x8.
+    probability = np.zeros((4, 4), dtype=np.float32)
+    probability[:, :2] = 1.0
+    truth = np.zeros((8, 8), dtype=np.uint8)
+    truth[:, :4] = 1
+    assert bench.score_mask(probability, truth) == pytest.approx(1.0)
+    truth_right = np.zeros((8, 8), dtype=np.uint8)
+    truth_right[:, 4:] = 1
+    assert bench.score_mask(probability, truth_right) == pytest.approx(0.0)
+    # 0.49 everywhere is background at threshold 0.5
+    assert bench.score_mask(np.full((4, 4), 0.49, np.float32), truth) == pytest.approx(0.0)
+
+
+# ---------------------------------------------------------------- ratios, Markdown, schema
+
+
+def test_ratio_table_pairs_every_ours_with_every_mediapipe_and_skips_failures():
+    systems = [
+        _system("ours-webgl", "ours", ms_median=40.0, fps_webcam=10.0, bytes=2_000_000, miou=92.0),
+        _system("mediapipe-general-gpu", "mediapipe", ms_median=10.0, fps_webcam=20.0, bytes=500_000, miou=96.0),
+        _system("mediapipe-landscape-gpu", "mediapipe", ms_median=8.0, error="boom"),
+    ]
+    table = bench.ratio_table(systems)
+    assert list(table) == ["ours-webgl / mediapipe-general-gpu"]
+    row = table["ours-webgl / mediapipe-general-gpu"]
+    assert row["ms_median"] == pytest.approx(4.0)
+    assert row["fps_webcam"] == pytest.approx(0.5)
+    assert row["bytes"] == pytest.approx(4.0)
+    assert row["miou_points"] == pytest.approx(-4.0)
+
+
+def test_markdown_has_a_row_per_system_the_ratios_and_the_note():
+    systems = [
+        _system("ours-wasm", "ours", backend="wasm"),
+        _system("mediapipe-general-cpu", "mediapipe", backend="wasm-cpu"),
+        _system("mediapipe-landscape-cpu", "mediapipe", backend="wasm-cpu", error="no WebGL"),
+    ]
+    report = {"systems": systems, "environment": {"images_scored": 3, "data": "x", "tta": True}, "ratios": bench.ratio_table(systems)}
+    text = bench.render_markdown(report)
+    assert "| ours-wasm | wasm | 90.00 | 10.0 | 20.0 | 30.00 | 1.00 | 1.00 |" in text
+    assert "| mediapipe-landscape-cpu | wasm-cpu | failed: no WebGL |" in text
+    assert "| ours-wasm / mediapipe-general-cpu | 1.00× |" in text
+    assert "compare the ratios" in text
+
+
+def test_schema_problems_finds_missing_and_bad_fields():
+    good = {"systems": [_system("ours-webgl", "ours")], "environment": {}, "ratios": {}}
+    assert bench.schema_problems(good) == []
+    bad = {"systems": [_system("ours-webgl", "ours", ms_p90=None, bytes=0)], "environment": {}}
+    problems = bench.schema_problems(bad)
+    assert "missing top-level key 'ratios'" in problems
+    assert any("ms_p90" in p for p in problems) and any("bytes" in p for p in problems)
+    failed = {"systems": [_system("ours-webgl", "ours", miou=None, error="boom")], "environment": {}, "ratios": {}}
+    assert bench.schema_problems(failed) == []  # a failed system only needs its keys
+
+
+def test_system_specs_and_argument_validation():
+    names = [s.name for s in bench.system_specs(["wasm"], ["cpu"])]
+    assert names == ["ours-wasm", "mediapipe-general-cpu", "mediapipe-landscape-cpu"]
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--data", "x", "--json", "y", "--backends", "webgpu"])
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--data", "x", "--json", "y", "--frames", "0"])
+    args = bench.parse_args(["--data", "x", "--json", "y", "--backends", "wasm,wasm", "--mediapipe", ""])
+    assert args.backends == ["wasm"] and args.mediapipe == []
+
+
+def test_missing_data_folder_is_a_one_line_error(tmp_path, capsys):
+    code = bench.main(["--data", str(tmp_path / "nowhere"), "--json", str(tmp_path / "out.json"), "--mediapipe", "cpu",
+                       "--backends", ""])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("error: ") and "\n" not in err
+
+
+# ---------------------------------------------------------------- a real run
+
+
+def _mask_folder(root: Path, photo: np.ndarray) -> Path:
+    """Three pairs: the photo and two crops, with a centred ellipse as the 'person' mask."""
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    for i, (top, left) in enumerate([(0, 0), (32, 16), (64, 48)]):
+        crop = photo[top : top + 384, left : left + 288]
+        h, w = crop.shape[:2]
+        yy, xx = np.mgrid[:h, :w]
+        mask = (((yy - h * 0.55) / (h * 0.45)) ** 2 + ((xx - w / 2) / (w * 0.35)) ** 2 <= 1).astype(np.uint8) * 255
+        Image.fromarray(crop).save(root / "images" / f"{i:05d}.jpg", quality=92)
+        Image.fromarray(mask).save(root / "masks" / f"{i:05d}.png")
+    return root
+
+
+def _model_dir(tmp_path_factory) -> Path:
+    shipped = REPO_ROOT / "static" / "model"
+    if (shipped / "model.json").is_file():
+        return shipped
+    if importlib.util.find_spec("tensorflowjs") is None:  # not imported here: it pulls in TensorFlow
+        pytest.skip("no exported model in static/model and no tensorflowjs to make one")
+    folder = tmp_path_factory.mktemp("bench-model")
+    script = (
+        "from greenscreen.model import build_model;"
+        f"build_model('tiramisu_lite', (224, 224)).save({str(folder / 'm.keras')!r})"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO_ROOT, timeout=600)
+    subprocess.run([sys.executable, "convert/export_tfjs.py", "--model", str(folder / "m.keras"), "--out",
+                    str(folder / "tfjs")], check=True, cwd=REPO_ROOT, timeout=900, capture_output=True)
+    return folder / "tfjs"
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_data_dir, astronaut):
+    if not shutil.which("chromium"):
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg not installed (apt-get install ffmpeg)")
+    pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
+    for needed in ("@tensorflow/tfjs/dist", "@mediapipe/selfie_segmentation"):
+        if not (REPO_ROOT / "node_modules" / needed).is_dir():
+            pytest.skip(f"node_modules/{needed} missing: run `npm install`")
+    real = optional_data_dir / "portraits" / "test" if optional_data_dir else None
+    data = real if real is not None and (real / "masks").is_dir() else _mask_folder(tmp_path / "photos", astronaut)
+    model_dir = _model_dir(tmp_path_factory)
+    out, markdown = tmp_path / "bench.json", tmp_path / "bench.md"
+
+    code = bench.main(["--data", str(data), "--json", str(out), "--markdown", str(markdown), "--frames", "5",
+                       "--limit-images", "3", "--webcam-seconds", "2", "--model-dir", str(model_dir)])
+
+    report = json.loads(out.read_text())
+    failures = {s["name"]: s["error"] for s in report["systems"] if s["error"]}
+    assert code == 0 and not failures, failures
+    assert bench.schema_problems(report) == []
+    names = [s["name"] for s in report["systems"]]
+    assert names == ["ours-webgl", "ours-wasm", "mediapipe-general-gpu", "mediapipe-landscape-gpu",
+                     "mediapipe-general-cpu", "mediapipe-landscape-cpu"]
+    for system in report["systems"]:
+        assert system["images_scored"] == 3  # a mask came back for every photo
+        assert system["frames_timed"] == 5
+        assert system["csp_violations"] == []
+        assert system["webcam"]["width"] == 640 and system["webcam"]["height"] == 480
+    ours_webgl = report["systems"][0]
+    assert ours_webgl["backend"] == "webgl"
+    assert any(f["path"] == "/model/model.json" for f in ours_webgl["files"])
+    if data == real:  # MediaPipe finds the people in real portraits (96 mIoU on the full test set)
+        assert all(s["miou"] > 80 for s in report["systems"] if s["family"] == "mediapipe")
+    assert "ours-webgl / mediapipe-general-gpu" in report["ratios"]
+    assert "| ours-wasm |" in markdown.read_text()
