@@ -1,0 +1,173 @@
+// buildPipeline: the GPU compositing pipeline for one frame size, mask size and background kind.
+// It owns the shared GL resources (frame and mask textures, render targets, the quad via the
+// kit), runs the stages in order and frees everything in reverse:
+//
+//   frame ─► resize (mask size) ─┐
+//   mask (model size, R32F) ─────┴► upsample (joint bilateral, full size) ─► temporal (EMA, webcam)
+//     ─► coverage (smoothstep) ─► background (image | blur | colour | none) ─► composite (light
+//     wrap, person over background, mirror) ─► canvas
+//
+// Structural settings (sizes, background kind and picture) need a new pipeline; live ones
+// (update()) only change uniforms.
+
+import { coverageEdges } from '../config.js';
+import { createBlurBackgroundStage } from './blurBackgroundStage.js';
+import { createCompositeStage } from './compositeStage.js';
+import { createCoverageStage } from './coverageStage.js';
+import { createFillBackgroundStage } from './fillBackgroundStage.js';
+import { createGLKit, uploadImage, uploadMask } from './gl.js';
+import { createImageBackgroundStage } from './imageBackgroundStage.js';
+import { createResizeStage } from './resizeStage.js';
+import { checkLiveKeys, validatePipelineSettings } from './settings.js';
+import { createTemporalStage } from './temporalStage.js';
+import { createUpsampleStage } from './upsampleStage.js';
+
+function createBackgroundStage({ kit, settings, frameSize, backgroundImage }) {
+  switch (settings.background) {
+    case 'image':
+      if (!backgroundImage) throw new Error('buildPipeline: background "image" needs a backgroundImage');
+      return createImageBackgroundStage({ kit, image: backgroundImage });
+    case 'blur':
+      return createBlurBackgroundStage({ kit, frameSize, blurStrength: settings.blurStrength });
+    case 'color':
+      return createFillBackgroundStage({ kit, color: settings.color });
+    case 'none':
+      return createFillBackgroundStage({ kit, color: null });
+    default:
+      throw new Error(`Unknown background kind ${settings.background}`);
+  }
+}
+
+/**
+ * buildPipeline({gl, frameSize: {width, height}, maskSize: {width, height}, backgroundImage,
+ * ...settings}) → {render({source, mask, smoothing}), update(live), resetSmoothing(),
+ * readMask(which), cleanUp(), settings}. Settings as validatePipelineSettings.
+ */
+export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null, ...options }) {
+  let settings = validatePipelineSettings(options);
+  const kit = createGLKit(gl);
+  try {
+    return assemble();
+  } catch (error) {
+    kit.cleanUp(); // a half-built pipeline leaks nothing either
+    throw error;
+  }
+
+  function assemble() {
+    const full = { width: frameSize.width, height: frameSize.height };
+    const maskFormat = kit.targetFormats.mask;
+    const textures = {
+      frame: kit.createTexture(full),
+      mask: kit.createTexture({ ...maskSize, format: 'r32f', filter: 'nearest' }),
+    };
+    const targets = {
+      guideLow: kit.createTarget({ ...maskSize, filter: 'nearest' }),
+      upsampled: kit.createTarget({ ...full, format: maskFormat }),
+      history: [kit.createTarget({ ...full, format: maskFormat }), kit.createTarget({ ...full, format: maskFormat })],
+      coverage: kit.createTarget({ ...full, format: maskFormat }),
+      background: kit.createTarget(full),
+    };
+    const stages = {
+      resize: createResizeStage({ kit }),
+      upsample: createUpsampleStage({
+        kit,
+        mode: settings.upsampling,
+        radius: settings.bilateralRadius,
+        sigmaSpace: settings.sigmaSpace,
+        sigmaColor: settings.sigmaColor,
+      }),
+      temporal: createTemporalStage({ kit, smoothing: settings.smoothing }),
+      coverage: createCoverageStage({ kit, edges: coverageEdges(settings) }),
+      background: createBackgroundStage({ kit, settings, frameSize: full, backgroundImage }),
+      composite: createCompositeStage({ kit, mirror: settings.mirror, lightWrap: settings.lightWrap }),
+    };
+    let latest = 0; // which history target holds the last smoothed mask
+    let hasHistory = false;
+    let smoothedTarget = targets.upsampled;
+
+    return {
+      get settings() {
+        return { ...settings };
+      },
+      frameSize: full,
+      maskSize: { ...maskSize },
+      targetFormats: kit.targetFormats,
+
+      /**
+       * One frame: `source` at frameSize, `mask` {data, width, height} at maskSize; `smoothing`
+       * (0–0.95) mixes in the previous frames (0 = off, as for photos).
+       */
+      render({ source, mask, smoothing = 0 }) {
+        if (mask.width !== maskSize.width || mask.height !== maskSize.height) {
+          throw new Error(`Mask is ${mask.width}×${mask.height}, the pipeline was built for ${maskSize.width}×${maskSize.height}`);
+        }
+        uploadImage(gl, textures.frame, source);
+        uploadMask(gl, textures.mask, mask);
+        stages.resize.render({ source: textures.frame, sourceSize: full, target: targets.guideLow });
+        stages.upsample.render({
+          mask: textures.mask,
+          guideLow: targets.guideLow.texture,
+          guide: textures.frame,
+          target: targets.upsampled,
+        });
+        smoothedTarget = targets.upsampled;
+        if (smoothing > 0) {
+          // The first frame has no history: smoothing 0 copies it in.
+          const next = targets.history[1 - latest];
+          stages.temporal.update({ smoothing: hasHistory ? smoothing : 0 });
+          stages.temporal.render({ current: targets.upsampled.texture, previous: targets.history[latest].texture, target: next });
+          latest = 1 - latest;
+          hasHistory = true;
+          smoothedTarget = next;
+        } else {
+          hasHistory = false;
+        }
+        stages.coverage.render({ mask: smoothedTarget.texture, target: targets.coverage });
+        stages.background.render({ frame: textures.frame, coverage: targets.coverage.texture, target: targets.background });
+        stages.composite.render({
+          frame: textures.frame,
+          coverage: targets.coverage.texture,
+          background: targets.background.texture,
+          backgroundFollowsFrame: stages.background.followsFrame,
+          target: null,
+          width: full.width,
+          height: full.height,
+        });
+      },
+
+      /** Change live settings: uniforms only. */
+      update(live) {
+        checkLiveKeys(live);
+        settings = validatePipelineSettings({ ...settings, ...live });
+        stages.upsample.update(settings);
+        stages.coverage.update({ edges: coverageEdges(settings) });
+        stages.background.update(settings);
+        stages.composite.update(settings);
+      },
+
+      /** Forget the previous frames (a new camera, a restart). */
+      resetSmoothing() {
+        hasHistory = false;
+      },
+
+      /**
+       * The last frame's full-resolution mask as a Float32Array (row 0 = top, not mirrored):
+       * 'upsampled' (before temporal smoothing), 'smoothed' (after) or 'coverage' (feathered).
+       */
+      readMask(which = 'smoothed') {
+        const target = { upsampled: targets.upsampled, smoothed: smoothedTarget, coverage: targets.coverage }[which];
+        if (!target) throw new Error(`readMask: unknown mask "${which}" (upsampled, smoothed, coverage)`);
+        const rgba = kit.readTarget(target);
+        const out = new Float32Array(target.width * target.height);
+        for (let i = 0; i < out.length; i++) out[i] = rgba[i * 4];
+        return out;
+      },
+
+      /** Free the stages in reverse order, then every texture and framebuffer. */
+      cleanUp() {
+        for (const stage of Object.values(stages).reverse()) stage.cleanUp();
+        kit.cleanUp();
+      },
+    };
+  }
+}

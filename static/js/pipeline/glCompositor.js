@@ -1,0 +1,173 @@
+// The WebGL2 compositor: the same face as the Canvas2D one (compositor.js) — render(source, mask),
+// update(live), cleanUp(), settings — built on buildPipeline. It (re)builds the pipeline when the
+// frame or mask size changes, and survives a lost WebGL context: frames are skipped while it is
+// lost, and on restore a fresh pipeline redraws the last frame (a captureStream() goes on).
+//
+//   const compositor = createPreferredCompositor({canvas, background: 'blur'});  // WebGL2 or Canvas2D
+//   compositor.render(video, mask, {smoothing: 0.5});   // smoothing: webcam frames only
+//
+// The choice is made once per canvas: a canvas keeps the first kind of context it hands out.
+
+import { createCompositor as createCanvas2DCompositor } from '../compositor.js';
+import { buildPipeline } from './buildPipeline.js';
+import { liveResources, resourceCounts } from './gl.js';
+import { checkLiveKeys, validatePipelineSettings } from './settings.js';
+import { sourceSize } from './sources.js';
+
+export const COMPOSITOR_KINDS = Object.freeze(['auto', 'webgl2', 'canvas2d']);
+
+const CONTEXT_ATTRIBUTES = Object.freeze({
+  alpha: true, // background 'none' makes a transparent PNG
+  premultipliedAlpha: true, // the composite stage writes premultiplied colour
+  preserveDrawingBuffer: true, // Download (toBlob) and drawImage read the canvas after the frame
+  antialias: false,
+  depth: false,
+  stencil: false,
+});
+
+/** The canvas's WebGL2 context, or null when there is none (no WebGL2, or a 2D canvas already). */
+export function webgl2ContextOf(canvas) {
+  try {
+    return canvas.getContext('webgl2', CONTEXT_ATTRIBUTES);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Create a WebGL2 compositor drawing into `canvas`; throws when the canvas has no WebGL2.
+ * Options as createCompositor (compositor.js) plus DEFAULT_PIPELINE_SETTINGS.
+ */
+export function createGLCompositor({ canvas, backgroundImage = null, ...options }) {
+  const gl = webgl2ContextOf(canvas);
+  if (!gl) throw new Error('WebGL2 is not available for this canvas');
+  let settings = validatePipelineSettings(options);
+  if (settings.background === 'image' && !backgroundImage) {
+    throw new Error('createGLCompositor: background "image" needs a backgroundImage');
+  }
+  let pipeline = null;
+  let pipelineKey = '';
+  let contextLost = gl.isContextLost();
+  let last = null; // the last render's arguments, redrawn after a context restore
+  let cleanedUp = false;
+  let losses = 0;
+
+  function dropPipeline() {
+    pipeline?.cleanUp(); // on a lost context the deletes are no-ops, but the counts stay honest
+    pipeline = null;
+    pipelineKey = '';
+  }
+
+  const onLost = (event) => {
+    event.preventDefault(); // tells the browser we want the context back
+    contextLost = true;
+    losses++;
+    dropPipeline();
+  };
+  const onRestored = () => {
+    contextLost = false;
+    if (last && !cleanedUp) compositor.render(last.source, last.mask, last.options);
+  };
+  canvas.addEventListener('webglcontextlost', onLost);
+  canvas.addEventListener('webglcontextrestored', onRestored);
+
+  const compositor = {
+    kind: 'webgl2',
+
+    /**
+     * Composite one frame: `source` at its natural size, `mask` {data: Float32Array, width, height}
+     * at model size; options.smoothing (0–0.95) for camera frames. Returns milliseconds spent
+     * issuing the GPU work.
+     */
+    render(source, mask, options = {}) {
+      if (cleanedUp) throw new Error('This compositor was cleaned up');
+      last = { source, mask, options };
+      if (contextLost) return 0;
+      const started = performance.now();
+      const { width, height } = sourceSize(source);
+      if (!width || !height) return 0; // a video before its first frame
+      const limit = gl.getParameter(gl.MAX_TEXTURE_SIZE);
+      if (width > limit || height > limit) {
+        throw new Error(`The picture is ${width}×${height}; this GPU handles at most ${limit} pixels a side.`);
+      }
+      const key = `${width}x${height}/${mask.width}x${mask.height}`;
+      if (key !== pipelineKey) {
+        dropPipeline();
+        if (canvas.width !== width) canvas.width = width;
+        if (canvas.height !== height) canvas.height = height;
+        pipeline = buildPipeline({
+          gl,
+          frameSize: { width, height },
+          maskSize: { width: mask.width, height: mask.height },
+          backgroundImage,
+          ...settings,
+        });
+        pipelineKey = key;
+      }
+      pipeline.render({ source, mask, smoothing: options.smoothing ?? 0 });
+      return performance.now() - started;
+    },
+
+    /** Change live settings (colour, blur strength, feather, threshold, mirror, light wrap, …). */
+    update(live) {
+      checkLiveKeys(live);
+      settings = validatePipelineSettings({ ...settings, ...live });
+      pipeline?.update(live);
+    },
+
+    get settings() {
+      return { ...settings };
+    },
+
+    get contextLost() {
+      return contextLost;
+    },
+
+    get contextLosses() {
+      return losses;
+    },
+
+    /** The pipeline's target formats ({mask, sums, floatTargets}), null before the first frame. */
+    get targetFormats() {
+      return pipeline?.targetFormats ?? null;
+    },
+
+    resetSmoothing() {
+      pipeline?.resetSmoothing();
+    },
+
+    /** The last frame's full-resolution mask (see buildPipeline readMask), or null. */
+    readMask(which) {
+      return pipeline && !contextLost ? pipeline.readMask(which) : null;
+    },
+
+    /** GL objects alive and counted on this canvas's context (all pipelines so far). */
+    resources() {
+      return { live: liveResources(gl), counts: structuredClone(resourceCounts(gl)) };
+    },
+
+    cleanUp() {
+      cleanedUp = true;
+      last = null;
+      canvas.removeEventListener('webglcontextlost', onLost);
+      canvas.removeEventListener('webglcontextrestored', onRestored);
+      dropPipeline();
+    },
+  };
+  return compositor;
+}
+
+/**
+ * WebGL2 when the canvas has it (the default), else the Canvas2D compositor. `compositor`:
+ * 'auto' (default), 'webgl2' (throws without it) or 'canvas2d'. The Canvas2D one does not take
+ * pipeline-only settings (light wrap, upsampling…): they are dropped for it.
+ */
+export function createPreferredCompositor({ compositor: kind = 'auto', ...options }) {
+  if (!COMPOSITOR_KINDS.includes(kind)) {
+    throw new Error(`Invalid compositor: ${JSON.stringify(kind)} (expected one of ${COMPOSITOR_KINDS.join(', ')})`);
+  }
+  if (kind === 'webgl2' || (kind === 'auto' && webgl2ContextOf(options.canvas))) return createGLCompositor(options);
+  const { upsampling, bilateralRadius, sigmaSpace, sigmaColor, lightWrap, ...canvasOptions } = options;
+  const fallback = createCanvas2DCompositor(canvasOptions);
+  return Object.assign(fallback, { kind: 'canvas2d' });
+}

@@ -1,0 +1,205 @@
+// The math of every GPU pipeline stage as plain JavaScript on Float32Arrays: slow, obvious, and
+// the yardstick. `node --test` checks it on hand-written inputs (tests/js/pipeline.test.mjs); the
+// browser self-test (selftest.js) runs each GPU stage on a tiny input and compares with it.
+//
+// Images are RGBA floats 0–1, row-major, 4 values per pixel; masks one value per pixel. Sampling
+// follows texture() with LINEAR filtering and CLAMP_TO_EDGE: pixel centres at (i + 0.5) / size.
+
+import { feather, resizeBilinear, smoothstep, uncertaintySmooth } from '../maskmath.js';
+
+export { feather, resizeBilinear, smoothstep, uncertaintySmooth };
+
+/** Weight of a person pixel in the background blur: weight = 1 − coverage·(1 − this), background = 1. */
+export const PERSON_BLUR_WEIGHT = 0.01;
+/** Weight of the plain bilinear value in the joint bilateral sum: takes over where no tap matches. */
+export const BILATERAL_FALLBACK_WEIGHT = 1e-3;
+
+/** Bilinear sample of channel `c` of an image with `channels` values per pixel at pixel position (x, y). */
+export function sampleBilinear(image, width, height, channels, c, x, y) {
+  const px = Math.min(Math.max(x, 0), width - 1);
+  const py = Math.min(Math.max(y, 0), height - 1);
+  const x0 = Math.floor(px);
+  const y0 = Math.floor(py);
+  const x1 = Math.min(x0 + 1, width - 1);
+  const y1 = Math.min(y0 + 1, height - 1);
+  const fx = px - x0;
+  const fy = py - y0;
+  const at = (xx, yy) => image[(yy * width + xx) * channels + c];
+  const top = at(x0, y0) + (at(x1, y0) - at(x0, y0)) * fx;
+  const bottom = at(x0, y1) + (at(x1, y1) - at(x0, y1)) * fx;
+  return top + (bottom - top) * fy;
+}
+
+/** Sample at texture coordinates (u, v) in 0–1, as GLSL texture() with LINEAR filtering does. */
+export function sampleUV(image, width, height, channels, c, u, v) {
+  return sampleBilinear(image, width, height, channels, c, u * width - 0.5, v * height - 0.5);
+}
+
+/** How many bilinear taps per axis the resize stage averages for a given shrink factor. */
+export function resizeTaps(sourceSize, outputSize) {
+  // One bilinear tap averages two source pixels: ratio / 2 taps cover the footprint.
+  return Math.min(8, Math.max(1, Math.ceil(sourceSize / outputSize / 2)));
+}
+
+/**
+ * Resize stage: area-average an RGBA image to dstW×dstH with taps×taps bilinear samples spread
+ * evenly over each output pixel's footprint (a box filter; no aliasing when shrinking a lot).
+ */
+export function resizeArea(rgba, srcW, srcH, dstW, dstH, taps = resizeTaps(Math.max(srcW, srcH), Math.max(dstW, dstH))) {
+  const out = new Float32Array(dstW * dstH * 4);
+  for (let y = 0; y < dstH; y++) {
+    for (let x = 0; x < dstW; x++) {
+      for (let c = 0; c < 4; c++) {
+        let sum = 0;
+        for (let j = 0; j < taps; j++) {
+          for (let i = 0; i < taps; i++) {
+            const u = (x + (i + 0.5) / taps) / dstW;
+            const v = (y + (j + 0.5) / taps) / dstH;
+            sum += sampleUV(rgba, srcW, srcH, 4, c, u, v);
+          }
+        }
+        out[(y * dstW + x) * 4 + c] = sum / (taps * taps);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Joint bilateral upsampling (Kopf, Cohen, Lischinski, Uyttendaele, SIGGRAPH 2007): each output
+ * pixel p averages the low-resolution mask values m(q) of the (2·radius+1)² nearest mask texels,
+ * weighted by a spatial Gaussian (distance in mask texels, sigmaSpace) times a range Gaussian on
+ * the colour difference between the full-resolution frame at p and the frame shrunk to mask size
+ * at q (sigmaColor, RGB 0–1). So the mask edge snaps to the frame's colour edge instead of
+ * the blocky/blurry bilinear one. A small bilinear term takes over where no tap's colour matches.
+ * mode 'bilinear' returns the plain bilinear upsampling (the baseline).
+ */
+export function jointBilateralUpsample({
+  mask,
+  maskWidth,
+  maskHeight,
+  guideLow,
+  guide,
+  width,
+  height,
+  radius = 2,
+  sigmaSpace = 1,
+  sigmaColor = 0.1,
+  mode = 'bilateral',
+}) {
+  const out = new Float32Array(width * height);
+  const space = 1 / (2 * sigmaSpace * sigmaSpace);
+  const range = 1 / (2 * sigmaColor * sigmaColor);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const px = ((x + 0.5) / width) * maskWidth - 0.5;
+      const py = ((y + 0.5) / height) * maskHeight - 0.5;
+      const bilinear = sampleBilinear(mask, maskWidth, maskHeight, 1, 0, px, py);
+      if (mode === 'bilinear') {
+        out[y * width + x] = bilinear;
+        continue;
+      }
+      const centre = (y * width + x) * 4;
+      const baseX = Math.floor(px + 0.5);
+      const baseY = Math.floor(py + 0.5);
+      let sumW = BILATERAL_FALLBACK_WEIGHT;
+      let sumM = BILATERAL_FALLBACK_WEIGHT * bilinear;
+      for (let dy = -radius; dy <= radius; dy++) {
+        for (let dx = -radius; dx <= radius; dx++) {
+          const qx = baseX + dx;
+          const qy = baseY + dy;
+          if (qx < 0 || qy < 0 || qx >= maskWidth || qy >= maskHeight) continue;
+          const distance2 = (qx - px) ** 2 + (qy - py) ** 2;
+          const q = (qy * maskWidth + qx) * 4;
+          let colour2 = 0;
+          for (let c = 0; c < 3; c++) colour2 += (guideLow[q + c] - guide[centre + c]) ** 2;
+          const weight = Math.exp(-distance2 * space - colour2 * range);
+          sumW += weight;
+          sumM += weight * mask[qy * maskWidth + qx];
+        }
+      }
+      out[y * width + x] = sumM / sumW;
+    }
+  }
+  return out;
+}
+
+/** Normalised 1-D Gaussian taps for offsets −n…n, n = ceil(3σ) (σ ≤ 0 → the single tap [1]). */
+export function gaussianTaps(sigma) {
+  if (!(sigma > 0)) return { radius: 0, weights: Float32Array.of(1) };
+  const radius = Math.ceil(3 * sigma);
+  const weights = new Float32Array(2 * radius + 1);
+  let total = 0;
+  for (let k = -radius; k <= radius; k++) {
+    weights[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+    total += weights[k + radius];
+  }
+  for (let i = 0; i < weights.length; i++) weights[i] /= total;
+  return { radius, weights };
+}
+
+/**
+ * Person-weighted separable Gaussian blur (normalised convolution, Knutsson & Westin 1993):
+ * blur(I·w) / blur(w) with w = 1 − coverage·(1 − PERSON_BLUR_WEIGHT), so the blurred background
+ * near the person is made of background pixels only (no halo of the person's colours).
+ * Horizontal pass from the full-resolution frame to outW×outH, vertical pass, then the division.
+ * Returns RGBA (alpha 1) at outW×outH; sigma is in output pixels.
+ */
+export function personWeightedBlur({ rgba, coverage, width, height, outWidth = width, outHeight = height, sigma }) {
+  const { radius, weights } = gaussianTaps(sigma);
+  const horizontal = new Float32Array(outWidth * outHeight * 4);
+  for (let y = 0; y < outHeight; y++) {
+    for (let x = 0; x < outWidth; x++) {
+      const sums = [0, 0, 0, 0];
+      for (let k = -radius; k <= radius; k++) {
+        const u = (x + 0.5 + k) / outWidth;
+        const v = (y + 0.5) / outHeight;
+        const w = weights[k + radius] * (1 - sampleUV(coverage, width, height, 1, 0, u, v) * (1 - PERSON_BLUR_WEIGHT));
+        for (let c = 0; c < 3; c++) sums[c] += w * sampleUV(rgba, width, height, 4, c, u, v);
+        sums[3] += w;
+      }
+      horizontal.set(sums, (y * outWidth + x) * 4);
+    }
+  }
+  const out = new Float32Array(outWidth * outHeight * 4);
+  for (let y = 0; y < outHeight; y++) {
+    for (let x = 0; x < outWidth; x++) {
+      const sums = [0, 0, 0, 0];
+      for (let k = -radius; k <= radius; k++) {
+        const yy = Math.min(Math.max(y + k, 0), outHeight - 1); // clamp to edge
+        for (let c = 0; c < 4; c++) sums[c] += weights[k + radius] * horizontal[(yy * outWidth + x) * 4 + c];
+      }
+      const i = (y * outWidth + x) * 4;
+      for (let c = 0; c < 3; c++) out[i + c] = sums[c] / Math.max(sums[3], 1e-6);
+      out[i + 3] = 1;
+    }
+  }
+  return out;
+}
+
+/** Screen blend: brightens, never exceeds 1 (1 − (1 − a)(1 − b)). */
+export function screen(a, b) {
+  return 1 - (1 - a) * (1 - b);
+}
+
+/**
+ * Composite stage: light wrapping, then person over background. The wrap (after the compositing
+ * trick of film VFX) screens `lightWrap` × background light onto the person where the coverage
+ * is partial (4c(1 − c): the feathered edge, nothing deep inside or outside), so the cut-out
+ * picks up the new scene's light instead of looking pasted on. `background` is premultiplied
+ * RGBA (transparent = all zero); the output is premultiplied RGBA.
+ */
+export function composite({ frame, coverage, background, lightWrap = 0 }) {
+  const out = new Float32Array(frame.length);
+  for (let p = 0; p < coverage.length; p++) {
+    const i = p * 4;
+    const c = coverage[p];
+    const wrap = lightWrap * 4 * c * (1 - c);
+    for (let k = 0; k < 3; k++) {
+      const person = screen(frame[i + k], wrap * background[i + k]);
+      out[i + k] = person * c + background[i + k] * (1 - c);
+    }
+    out[i + 3] = c + background[i + 3] * (1 - c);
+  }
+  return out;
+}
