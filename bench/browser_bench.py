@@ -41,6 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: make `greenscreen` and `web` importable
     sys.path.insert(0, str(ROOT))
 
+from greenscreen.data.errors import DataError  # noqa: E402
+from greenscreen.data.folders import MaskFolderSource  # noqa: E402
+from greenscreen.data.images import load_mask  # noqa: E402
 from greenscreen.metrics import THRESHOLD, iou  # noqa: E402
 from greenscreen.predict import resize_probability  # noqa: E402
 
@@ -312,10 +315,7 @@ def loadavg() -> str:
 # ---------------------------------------------------------------- data, camera clip, server
 
 
-def open_photos(data: Path):
-    from greenscreen.data.errors import DataError
-    from greenscreen.data.folders import MaskFolderSource
-
+def open_photos(data: Path) -> MaskFolderSource:
     try:
         source = MaskFolderSource(data)
     except DataError as error:
@@ -426,8 +426,6 @@ def run_system(browser, origin: str, spec: SystemSpec, photos, args) -> dict:
             added = call(page, "window.bench.addImage(arg[0], arg[1])",
                          [base64.b64encode(image_path.read_bytes()).decode("ascii"), mime])
             result = call(page, "window.bench.segmentImage(arg[0], arg[1])", [added["id"], flip])
-            from greenscreen.data.images import load_mask
-
             truth = load_mask(mask_path)
             if truth.shape != (added["height"], added["width"]):
                 raise BenchError(f"{image_path.name}: the browser decoded {added['width']}x{added['height']},"
@@ -595,20 +593,27 @@ def run(args) -> dict:
                     for spec in specs:
                         log(f"{spec.name} ({len(photos)} photos, {args.frames} frames)")
                         systems.append(run_system(browser, origin, spec, photos, args))
+                        # Written after every system, so a long run that is stopped keeps what it measured.
+                        write_reports(args, systems, {**environment, "partial": True})
                 finally:
                     browser.close()
     finally:
         stop()
     environment["loadavg_end"] = loadavg()
     environment["seconds_total"] = round(time.monotonic() - began, 1)
+    report = write_reports(args, systems, environment)
+    log(f"wrote {args.json}" + (f" and {args.markdown}" if args.markdown else "") +
+        f" in {environment['seconds_total'] / 60:.1f} min")
+    return report
+
+
+def write_reports(args, systems: list[dict], environment: dict) -> dict:
     report = {"systems": systems, "environment": environment, "ratios": ratio_table(systems)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(render_markdown(report))
-    log(f"wrote {args.json}" + (f" and {args.markdown}" if args.markdown else "") +
-        f" in {environment['seconds_total'] / 60:.1f} min")
     return report
 
 
