@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Run HERE (the CPU machine) before a GPU session: packs the training data and the Keras wheels
+# into folders git ignores, so the device tool can carry them (64 MiB in all, repo included).
+#
+#   bash scripts/gpu/prepare.sh            # -> .pack/ (mask folders) and .whl/ (keras, namex, optree)
+#
+# Then, with the device tool: carry [".pack", ".whl"], command `bash scripts/gpu/train.sh CONFIG`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=${GREENSCREEN_DATA:-../shared/data}
+PY=${PYTHON:-.venv/bin/python}
+grep -qx '/.pack/' .git/info/exclude 2>/dev/null || echo '/.pack/' >> .git/info/exclude
+grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo '/.whl/' >> .git/info/exclude
+
+rm -rf .pack
+# 288 px on the long side, JPEG q88: the three training/validation sets fit in ~45 MB.
+"$PY" -m greenscreen.data pack "$DATA/portraits/train" "$DATA/coco-person:dropped" "$DATA/coco-person:kept" \
+    --out .pack --max-side 288 --quality 88
+
+rm -rf .whl && mkdir -p .whl
+keras_version=$("$PY" -c "import keras; print(keras.__version__)")
+"$PY" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+    -d .whl "keras==$keras_version" namex optree
+du -sh .pack .whl
