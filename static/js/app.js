@@ -12,10 +12,11 @@ import {
   restoreUploadedBackground,
   useUploadedBackground,
 } from './backgrounds.js';
-import { createCompositor, sourceSize } from './compositor.js';
+import { sourceSize } from './compositor.js';
 import { createTemporalSmoother } from './maskmath.js';
 import { summarizeCard } from './modelcard.js';
 import { UserError, bindPhotoSources, loadPhoto } from './photo.js';
+import { createPreferredCompositor } from './pipeline/glCompositor.js';
 import { createSegmenter } from './segmenter.js';
 import { backgroundChoiceValue, loadSettings, parseBackgroundChoice, saveSettings } from './settings.js';
 import { createFpsMeter, createRunningMean, formatStats } from './stats.js';
@@ -75,7 +76,9 @@ const stats = { fps: 0, inferenceMs: 0, compositeMs: 0, frames: 0, numTensors: 0
 const fpsMeter = createFpsMeter(30);
 const inferenceMean = createRunningMean(0.1);
 const compositeMean = createRunningMean(0.1);
-const smoother = createTemporalSmoother();
+const smoother = createTemporalSmoother(); // the Canvas2D path's; the WebGL2 pipeline smooths on the GPU
+// ?compositor=canvas2d forces the fallback (default: WebGL2 when the browser has it).
+const compositorChoice = new URLSearchParams(globalThis.location?.search).get('compositor') ?? 'auto';
 
 let segmenter = null;
 let compositor = null;
@@ -247,7 +250,8 @@ async function rebuildCompositor() {
     syncControls();
   }
   compositor?.cleanUp();
-  compositor = createCompositor({
+  compositor = createPreferredCompositor({
+    compositor: compositorChoice,
     canvas: ui.result,
     background: settings.background,
     backgroundId: settings.backgroundId,
@@ -327,10 +331,11 @@ async function processFrame(video) {
       throw error;
     }
     const inferred = performance.now();
-    const mask = { ...raw, data: smoother.apply(raw.data, settings.smoothing) };
+    const gpuSmoothing = compositor.kind === 'webgl2';
+    const mask = gpuSmoothing ? raw : { ...raw, data: smoother.apply(raw.data, settings.smoothing) };
     lastSource = video;
     lastMask = mask;
-    const compositeMs = compositor.render(video, mask);
+    const compositeMs = compositor.render(video, mask, { smoothing: settings.smoothing });
     stats.frames++;
     stats.fps = fpsMeter.tick(performance.now());
     stats.inferenceMs = inferenceMean.add(inferred - started);
@@ -374,6 +379,7 @@ const webcam = createWebcam({
       inferenceMean.reset();
       compositeMean.reset();
       smoother.reset();
+      compositor?.resetSmoothing?.();
       compositor?.update(liveSettings());
       setMessage('Camera on.');
     } else if (webcamState === 'off' && state.mode === 'webcam') {
@@ -549,6 +555,12 @@ const api = {
   state,
   /** Segment and composite a photo Blob/File, as if dropped on the page; resolves to its size. */
   processPhoto,
+  /** 'webgl2' (the GPU pipeline) or 'canvas2d' (the fallback). */
+  get compositorKind() {
+    return compositor?.kind ?? null;
+  },
+  /** Run each GPU pipeline stage on tiny inputs against its JS reference (tests/e2e). */
+  pipelineSelfTest: async () => (await import('./pipeline/selftest.js')).runSelfTest(),
   /** The result canvas as a MediaStream (e.g. to hand to a video call); 30 fps by default. */
   captureStream: (fps = 30) => ui.result.captureStream(fps),
   startWebcam: () => webcam.start(),
