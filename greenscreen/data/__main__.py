@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from .errors import DataError
@@ -67,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run_filter_coco(args) -> None:
     from .coco import REASONS, filter_coco, read_coco
 
-    result = filter_coco(read_coco(args.annotations), _rules(args))
+    rules = _rules(args)  # bad thresholds fail before the (possibly large) file is read
+    result = filter_coco(read_coco(args.annotations), rules)
     counts = result.dropped_counts()
     if args.json:
         print(json.dumps({"kept": [record["file_name"] for record in result.kept],
@@ -92,6 +96,8 @@ def run_check(args) -> None:
     print(f"{facts['kind']} {facts['path']}{subset}: {facts['count']} usable pairs, {facts['skipped']} skipped")
     for problem in source.problems:
         print(f"  skipped {problem}")
+    if len(source) == 0:
+        raise DataError(f"no usable image/mask pairs in {args.spec}")
 
 
 def run_pack(args) -> None:
@@ -100,13 +106,42 @@ def run_pack(args) -> None:
 
     if args.max_side < 32:
         raise DataError(f"--max-side must be at least 32, got {args.max_side}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out {out} is not a folder")
     sources = [open_source(spec, rules=_rules(args)) for spec in args.specs]  # fail before writing anything
-    used: set[str] = set()
-    for spec, source in zip(args.specs, sources):
-        label = pack_label(source, used)
-        used.add(label)
-        written = pack_source(source, args.out, label, max_side=args.max_side, quality=args.quality)
-        print(f"{spec}: wrote {written} pairs to {Path(args.out) / label}")
+    for source in sources:
+        source.report_problems()
+    # All or nothing: copies are written to a hidden folder inside OUT and renamed into place at the end,
+    # so a failure half-way leaves OUT as it was (and removes it when this run created it).
+    created = out
+    while not created.parent.exists():
+        created = created.parent
+    created = None if out.exists() else created
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".pack-", dir=out))
+    except OSError as error:
+        raise DataError(f"cannot create {out}: {error}") from None
+    try:
+        used: list[str] = []
+        counts = []
+        for source in sources:
+            label = pack_label(source, set(used))
+            used.append(label)
+            counts.append(pack_source(source, staging, label, max_side=args.max_side, quality=args.quality))
+        for label in used:
+            if (out / label).exists():
+                shutil.rmtree(out / label)
+            os.replace(staging / label, out / label)
+    except BaseException:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for spec, label, written in zip(args.specs, used, counts):
+        print(f"{spec}: wrote {written} pairs to {out / label}")
 
 
 def main(argv=None) -> int:
@@ -116,6 +151,9 @@ def main(argv=None) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -86,6 +86,10 @@ def read_coco(annotations_path):
         raise DataError(f"{path.name} is not a COCO instances file ({type(error).__name__}: {error})") from None
     if not isinstance(coco.dataset.get("images"), list):
         raise DataError(f"{path.name} is not a COCO instances file (no 'images' list)")
+    for record in coco.dataset["images"]:  # the filter and the loader read these fields of every image
+        if not isinstance(record, dict) or any(key not in record for key in ("id", "file_name", "height", "width")):
+            raise DataError(f"{path.name} is not a COCO instances file (an image record without "
+                            f"id, file_name, height and width: {str(record)[:80]})")
     return coco
 
 

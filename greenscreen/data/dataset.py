@@ -88,6 +88,7 @@ class SegmentationDataset(keras.utils.PyDataset):
         self.cache = {} if cache else None
         self.cache_max_side = cache_max_side or 2 * max(self.input_size)
         self._plans: dict[int, np.ndarray] = {}
+        self.unreadable: set[tuple[int, int]] = set()  # (source, item) pairs whose files failed to decode
         if self.cache is not None and use_multiprocessing:
             self.preload()
 
@@ -107,13 +108,28 @@ class SegmentationDataset(keras.utils.PyDataset):
         for row, (source_index, item_index) in enumerate(picks):
             if self.augment:
                 rng = np.random.default_rng([self.seed, self.epoch, start + row])
-                image, mask, box = self._load(int(source_index), int(item_index))
+                image, mask, box = self._readable(self._load, int(source_index), int(item_index))
                 x[row], matte = augment_sample(image, mask, self.input_size, rng, self.augment_config, box=box)
             else:
-                image, matte = self._load_stretched(int(source_index), int(item_index))
+                image, matte = self._readable(self._load_stretched, int(source_index), int(item_index))
                 x[row] = image
             y[row, ..., 0] = matte
         return x, y
+
+    def _readable(self, loader, source_index: int, item_index: int):
+        """loader(source, item), or the next readable item of that source when this one's pixels cannot be
+        read (a truncated JPEG passes the header-only folder scan): warned about once by name, then avoided."""
+        source = self.sources[source_index]
+        for step in range(len(source)):
+            index = (item_index + step) % len(source)
+            if (source_index, index) in self.unreadable:
+                continue
+            try:
+                return loader(source_index, index)
+            except DataError as error:
+                self.unreadable.add((source_index, index))
+                source.skip(index, error)
+        raise DataError(f"none of the {len(source)} photos of {source.path} can be read")
 
     def on_epoch_end(self):
         self.epoch += 1
@@ -169,7 +185,4 @@ class SegmentationDataset(keras.utils.PyDataset):
             self.cache = {}
         for source_index, source in enumerate(self.sources):
             for item_index in range(len(source)):
-                if self.augment:
-                    self._load(source_index, item_index)
-                else:
-                    self._load_stretched(source_index, item_index)
+                self._readable(self._load if self.augment else self._load_stretched, source_index, item_index)

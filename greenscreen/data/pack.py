@@ -54,15 +54,22 @@ def pack_source(source: Source, out_dir, label: str, max_side: int = 320, qualit
     except OSError as error:
         raise DataError(f"cannot create {root}: {error}") from None
     stems: set[str] = set()
+    written = 0
     for i in range(len(source)):
         stem = Path(source.name(i)).stem
         if stem in stems:
             raise DataError(f"two pairs named {stem} in {source.path}")
         stems.add(stem)
-        photo, matte = _shrink_pair(*source.load(i), max_side)
+        try:
+            pair = source.load(i)
+        except DataError as error:  # e.g. a truncated JPEG whose header looked fine: skip it, by name
+            source.skip(i, error)
+            continue
+        photo, matte = _shrink_pair(*pair, max_side)
         photo.save(root / "images" / f"{stem}.jpg", "JPEG", quality=quality, optimize=True)
         matte.save(root / "masks" / f"{stem}.png", optimize=True)
+        written += 1
     facts = {"packed_from": source.describe(), "max_side": max_side, "jpeg_quality": quality,
-             "count": len(source), "skipped_at_source": source.problems}
+             "count": written, "skipped_at_source": source.problems}
     (root / "source.json").write_text(json.dumps(facts, indent=2) + "\n")
-    return len(source)
+    return written

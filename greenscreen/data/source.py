@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,22 @@ class Source:
 
     def _load_item(self, item: Item) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
+
+    def report_problems(self, limit: int = 10, stream=None) -> None:
+        """One `warning:` line per skipped pair on stderr (the first `limit`), so no photo vanishes silently."""
+        stream = stream or sys.stderr
+        for problem in self.problems[:limit]:
+            print(f"warning: skipped {problem} (in {self.path})", file=stream, flush=True)
+        if len(self.problems) > limit:
+            print(f"warning: ... and {len(self.problems) - limit} more skipped in {self.path} "
+                  f"(python -m greenscreen.data check lists them all)", file=stream, flush=True)
+
+    def skip(self, i: int, error: Exception) -> None:
+        """Record and warn that pair i failed only once its pixels were read (e.g. a truncated JPEG)."""
+        problem = f"{self.items[i].name}: {error}"
+        if problem not in self.problems:
+            self.problems.append(problem)
+            print(f"warning: skipped {problem}", file=sys.stderr, flush=True)
 
     def describe(self) -> dict:
         """JSON-able facts for configs and model cards."""
