@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as done:
             return int(done.code or 0) if not isinstance(done.code, str) else 1
         return 0
-    print(f"error: unknown command {command!r}\n\n{usage()}", file=sys.stderr)
+    print(f"{usage()}\n\nerror: unknown command {command!r}", file=sys.stderr)  # the error line last
     return 2
 
 

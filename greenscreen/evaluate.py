@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 def load_keras_model(path: str | Path, size: tuple[int, int] | None = None):
     """The saved model (resized to `size` if given); UsageError for anything the user can fix."""
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"model path is a folder, not a file: {path}")
     if not path.is_file():
         raise UsageError(f"model file not found: {path}")
     if path.suffix != ".keras":
@@ -124,6 +126,7 @@ def open_data(spec: str):
     if len(source) == 0:
         reason = f" ({len(source.problems)} skipped, e.g. {source.problems[0]})" if source.problems else ""
         raise UsageError(f"no photos with masks in {spec}{reason}")
+    source.report_problems()
     return source
 
 
@@ -165,11 +168,22 @@ def evaluate(model, source, flip_tta: bool = True, limit: int | None = None,
     first_batch = (0.0, 0)  # (seconds, images): counted only when nothing else was timed
     model_seconds, timed_images = 0.0, 0
     for start in range(0, count, batch_size):
-        indices = range(start, min(start + batch_size, count))
-        names = [source.name(i) for i in indices]
-        images, truths = zip(*(source.load(i) for i in indices))
+        names, images, truths = [], [], []
+        for i in range(start, min(start + batch_size, count)):
+            try:
+                image, truth = source.load(i)
+            except DataError as error:  # e.g. a truncated JPEG whose header looked fine: skip it, by name
+                source.skip(i, error)
+                continue
+            names.append(source.name(i))
+            images.append(image)
+            truths.append(truth)
+        if not images:
+            if progress is not None:
+                progress.update(min(start + batch_size, count))
+            continue
         tick = time.perf_counter()
-        probabilities = person_probabilities(model, list(images), flip_tta=flip_tta, batch_size=batch_size,
+        probabilities = person_probabilities(model, images, flip_tta=flip_tta, batch_size=batch_size,
                                              fixed_batch=True)
         if start == 0:
             first_batch = (time.perf_counter() - tick, len(images))
@@ -183,7 +197,9 @@ def evaluate(model, source, flip_tta: bool = True, limit: int | None = None,
             if gallery is not None:
                 gallery.offer(name, image, truth, pred, score.iou)
         if progress is not None:
-            progress.update(len(board))
+            progress.update(min(start + batch_size, count))  # photos looked at, skipped ones included
+    if len(board) == 0:
+        raise DataError(f"none of the {count} photos of {source.path} could be read")
     if timed_images == 0:
         model_seconds, timed_images = first_batch
     return {"board": board, "seconds": time.perf_counter() - started,
@@ -266,7 +282,9 @@ def run(args: argparse.Namespace) -> dict:
     print(format_table(report))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        temporary = args.json.with_name(f".{args.json.name}.tmp")  # renamed into place: never half-written
+        temporary.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, args.json)
         print(f"scores  {args.json}")
     if gallery is not None:
         height, width = input_size

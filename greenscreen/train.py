@@ -18,6 +18,7 @@ import os
 import platform
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 DEFAULTS = dict(
@@ -95,6 +96,8 @@ def resolve_options(argv) -> dict:
             from_file = json.loads(Path(args.config).read_text())
         except (OSError, ValueError) as error:
             raise UsageError(f"cannot read config {args.config}: {error}") from None
+        if not isinstance(from_file, dict):
+            raise UsageError(f"config {args.config} must hold a JSON object of options, not {type(from_file).__name__}")
         unknown = set(from_file) - set(DEFAULTS)
         if unknown:
             raise UsageError(f"unknown option(s) in {args.config}: {', '.join(sorted(unknown))}")
@@ -106,10 +109,26 @@ def resolve_options(argv) -> dict:
         raise UsageError("no training data: give --train SPEC (a mask folder or COCO data)")
     if options["epochs"] < 1 or options["batch_size"] < 1:
         raise UsageError("--epochs and --batch-size must be at least 1")
+    if options["steps_per_epoch"] is not None and options["steps_per_epoch"] < 1:
+        raise UsageError("--steps-per-epoch must be at least 1")
+    if not 0 <= options["val_split"] < 1:
+        raise UsageError(f"--val-split must be at least 0 and below 1, got {options['val_split']}")
     options["size"] = list(parse_size(str(options["size"])))
     if options["out"] is None:
         options["out"] = f"runs/{options['preset']}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if Path(options["out"]).exists() and not Path(options["out"]).is_dir():
+        raise UsageError(f"--out {options['out']} exists and is not a folder")
+    if options["init_weights"]:
+        check_keras_file(options["init_weights"])
     return options
+
+
+def check_keras_file(path) -> None:
+    """Cheap checks before Keras is imported: the file exists and is a zip, as every .keras file is."""
+    if not Path(path).is_file():
+        raise UsageError(f"model file not found: {path}")
+    if not zipfile.is_zipfile(path):
+        raise UsageError(f"not a Keras model file (a .keras file is a zip archive): {path}")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -152,7 +171,11 @@ def open_datasets(options: dict):
             path, weight = parse_weighted(spec)
             source = open_source(expand(path))
             if options["val_split"] and source.kind == "mask-folder":
+                pairs = len(source)
                 source, held_out = source.split(options["val_split"], seed=options["seed"])
+                if not len(source) or not len(held_out):
+                    raise UsageError(f"--val-split {options['val_split']} of the {pairs} pairs in {path} "
+                                     "leaves nothing to train on or nothing to validate with")
                 val.append(held_out)
             train.append((source, weight))
         val += [open_source(expand(spec)) for spec in options["val"]]
@@ -216,10 +239,15 @@ def describe_hardware() -> str:
 
 
 def main(argv=None) -> int:
+    from greenscreen.data import DataError
+
     try:
         options = resolve_options(argv)
         return train(options)
     except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except DataError as error:  # data that turned out unusable while training (e.g. every photo unreadable)
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -227,26 +255,46 @@ def main(argv=None) -> int:
         return 130
 
 
+def read_run_file(path: Path) -> dict:
+    """A JSON file of an earlier run (config.json, state.json), or a UsageError saying what is wrong."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot resume: {path.name} of {path.parent} is unreadable ({error})") from None
+
+
 def train(options: dict) -> int:
+    run = Path(options["out"])
+    last_path, best_path = run / "last.keras", run / "best.keras"
+    if options["resume"]:
+        if not last_path.is_file():
+            raise UsageError(f"nothing to resume: {last_path} does not exist")
+        saved = read_run_file(run / "config.json").get("options")
+        if not isinstance(saved, dict):
+            raise UsageError(f"cannot resume: {run / 'config.json'} has no options")
+        state = read_run_file(run / "state.json")
+        if not isinstance(state.get("epoch"), int):
+            raise UsageError(f"cannot resume: {run / 'state.json'} does not say which epoch was last saved")
+        if state["epoch"] >= options["epochs"]:
+            raise UsageError(f"{run} has finished {state['epoch']} epochs already: pass --epochs N above that "
+                             "to train further")
+        keep = {k: options[k] for k in ("epochs", "workers", "resume")}
+        options = {**saved, **keep}
+    elif last_path.exists():
+        raise UsageError(f"{run} already holds a run: pass --resume to continue it or choose another --out")
+
+    # Data first: mistakes in it are reported in a second, before the slow Keras/TensorFlow import.
+    train_sources, val_sources = open_datasets(options)
+    for source in [s for s, _ in train_sources] + val_sources:
+        source.report_problems()
+
     import keras
 
     from greenscreen.data.dataset import SegmentationDataset
     from greenscreen.model import build_model, count_flops, preset_config
     from greenscreen.training_callbacks import RunArtifacts, ValidationScorer
 
-    run = Path(options["out"])
-    last_path, best_path = run / "last.keras", run / "best.keras"
-    if options["resume"]:
-        if not last_path.is_file():
-            raise UsageError(f"nothing to resume: {last_path} does not exist")
-        saved = json.loads((run / "config.json").read_text())["options"]
-        keep = {k: options[k] for k in ("epochs", "workers", "resume")}
-        options = {**saved, **keep}
-    elif last_path.exists():
-        raise UsageError(f"{run} already holds a run: pass --resume to continue it or choose another --out")
-
     configure_backend(options)
-    train_sources, val_sources = open_datasets(options)
     size = tuple(options["size"])
     try:
         preset_config(options["preset"])
@@ -271,16 +319,23 @@ def train(options: dict) -> int:
     if options["resume"]:
         import greenscreen.losses  # noqa: F401 - registers the loss and metric for deserialization
 
-        model = keras.saving.load_model(last_path)
-        state = json.loads((run / "state.json").read_text())
+        try:
+            model = keras.saving.load_model(last_path)
+        except Exception as error:  # noqa: BLE001 - any failure here means "not a loadable checkpoint"
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise UsageError(f"cannot resume: {last_path} does not load ({first_line})") from None
         initial_epoch = state["epoch"]
         train_data.epoch = initial_epoch  # continue the augmentation stream where it stopped
         print(f"resuming {run} at epoch {initial_epoch + 1}/{options['epochs']}", flush=True)
     else:
         model = build_model(options["preset"], size)
         if options["init_weights"]:
-            source_model = keras.saving.load_model(options["init_weights"], compile=False)
-            model.set_weights(source_model.get_weights())
+            try:
+                source_model = keras.saving.load_model(options["init_weights"], compile=False)
+                model.set_weights(source_model.get_weights())
+            except Exception as error:  # noqa: BLE001 - not a model, or another architecture
+                raise UsageError(f"cannot start from {options['init_weights']}: "
+                                 f"{str(error).strip().splitlines()[0]}") from None
         compile_model(model, options, steps)
         run.mkdir(parents=True, exist_ok=True)
         record = {
