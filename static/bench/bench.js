@@ -48,7 +48,7 @@ async function loadOurs(backend) {
   };
 }
 
-/** MediaPipe's legacy solution; masks are the mask's 8-bit channel at the mask's own size. */
+/** MediaPipe's legacy solution; masks are the mask's 8-bit alpha channel at the mask's own size (the photo's). */
 async function loadMediaPipe(modelSelection, cpuInference) {
   const folder = '/vendor/selfie_segmentation/';
   await loadScript(`${folder}selfie_segmentation.js`);
