@@ -66,7 +66,12 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
   };
   const onRestored = () => {
     contextLost = false;
-    if (last && !cleanedUp) compositor.render(last.source, last.mask, last.options);
+    if (!last || cleanedUp) return;
+    try {
+      compositor.render(last.source, last.mask, last.options);
+    } catch (error) {
+      console.warn('Redrawing after a restored WebGL context failed:', error); // the next frame retries
+    }
   };
   canvas.addEventListener('webglcontextlost', onLost);
   canvas.addEventListener('webglcontextrestored', onRestored);
@@ -82,7 +87,8 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
     render(source, mask, options = {}) {
       if (cleanedUp) throw new Error('This compositor was cleaned up');
       last = { source, mask, options };
-      if (contextLost) return 0;
+      // isContextLost() turns true before the 'webglcontextlost' event is delivered
+      if (contextLost || gl.isContextLost()) return 0;
       const started = performance.now();
       const { width, height } = sourceSize(source);
       if (!width || !height) return 0; // a video before its first frame
