@@ -173,6 +173,14 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     paths["run_no_config"] = root / "run_no_config"
     paths["run_no_config"].mkdir()
     (paths["run_no_config"] / "last.keras").write_text("x")
+    # A run that already did its 4 epochs, and one whose state.json was cut short.
+    for name, state_text in {"run_finished": '{"epoch": 4, "best_val_miou": 50.0}', "run_bad_state": '{"epo'}.items():
+        paths[name] = root / name
+        paths[name].mkdir()
+        (paths[name] / "last.keras").write_text("x")
+        (paths[name] / "config.json").write_text(json.dumps({"options": {"train": [str(paths["good"])],
+                                                                         "val_split": 0.25, "epochs": 4}}))
+        (paths[name] / "state.json").write_text(state_text)
     return paths
 
 
@@ -216,6 +224,8 @@ FAST_CASES = [
     ("train", ["--config", "{empty_dir}", "--out", "{out}"], "cannot read config"),
     ("train", ["--resume", "--out", "{empty_dir}"], "nothing to resume"),
     ("train", ["--resume", "--out", "{run_no_config}"], "config.json"),
+    ("train", ["--resume", "--out", "{run_bad_state}", "--epochs", "8"], "state.json"),
+    ("train", ["--resume", "--out", "{run_finished}", "--epochs", "4"], "finished 4 epochs"),
     # evaluation (data is opened first, the model file checked before Keras is imported)
     ("evaluate", ["--model", "{missing}", "--data", "{good}", "--json", "{out}"], "not found"),
     ("evaluate", ["--model", "{empty_dir}", "--data", "{good}", "--json", "{out}"], "not a file"),
