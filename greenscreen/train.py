@@ -120,6 +120,8 @@ def resolve_options(argv) -> dict:
         raise UsageError(f"--out {options['out']} exists and is not a folder")
     if options["init_weights"]:
         check_keras_file(options["init_weights"])
+    if options["resume"] and args.epochs is None:
+        options["epochs"] = None  # resuming without --epochs: the run's own count
     return options
 
 
@@ -275,11 +277,11 @@ def train(options: dict) -> int:
         state = read_run_file(run / "state.json")
         if not isinstance(state.get("epoch"), int):
             raise UsageError(f"cannot resume: {run / 'state.json'} does not say which epoch was last saved")
-        if state["epoch"] >= options["epochs"]:
+        epochs = options["epochs"] or saved.get("epochs", DEFAULTS["epochs"])
+        if state["epoch"] >= epochs:
             raise UsageError(f"{run} has finished {state['epoch']} epochs already: pass --epochs N above that "
                              "to train further")
-        keep = {k: options[k] for k in ("epochs", "workers", "resume")}
-        options = {**saved, **keep}
+        options = {**saved, "epochs": epochs, "workers": options["workers"], "resume": True}
     elif last_path.exists():
         raise UsageError(f"{run} already holds a run: pass --resume to continue it or choose another --out")
 

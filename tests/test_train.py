@@ -88,3 +88,8 @@ def test_cli_lists_commands_and_rejects_unknown(capsys):
     assert all(name in out for name in ("serve", "train", "evaluate", "data", "export"))
     assert cli.main(["bake"]) == 2
     assert "unknown command 'bake'" in capsys.readouterr().err
+
+
+def test_resume_without_epochs_keeps_the_runs_own_count():
+    assert train.resolve_options(["--resume", "--out", "runs/x"])["epochs"] is None
+    assert train.resolve_options(["--resume", "--epochs", "7", "--out", "runs/x"])["epochs"] == 7
