@@ -11,6 +11,7 @@
 
 import { validateSegmenterConfig } from './config.js';
 import { backendFallbackMessage, modelMessages } from './messages.js';
+import { installFastTransposedConv, releasePackedFilters } from './transposedConv.js';
 
 const WASM_PATH = '/vendor/tfjs-backend-wasm/';
 const BYTES_PER_ELEMENT = { float32: 4, int32: 4, uint16: 2, float16: 2, uint8: 1, bool: 1 };
@@ -183,6 +184,8 @@ export async function createSegmenter({
   const config = validateSegmenterConfig(options);
   const tf = tfGlobal();
   const backend = await selectBackend(config.backend, onNotice, { fresh: freshBackend });
+  // TF.js's WASM transposed convolution is a plain loop (most of our frame time): run it on XNNPACK.
+  if (backend === 'wasm') installFastTransposedConv(tf);
 
   const artifacts = await fetchModelArtifacts(config.modelUrl, onProgress);
   const model = await tf.loadGraphModel({ load: async () => artifacts });
@@ -207,7 +210,11 @@ export async function createSegmenter({
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
-  const context = canvas.getContext('2d');
+  // WebGL uploads the canvas as a texture (keep it on the GPU); the CPU backends read its pixels
+  // back every frame, which a CPU-backed canvas does without a GPU round trip.
+  const readsPixels = backend !== 'webgl';
+  const context = canvas.getContext('2d', readsPixels ? { willReadFrequently: true } : undefined);
+  const rgb = readsPixels ? new Float32Array(height * width * 3) : null; // reused every frame
   let queue = Promise.resolve();
   let disposed = false;
   let contextLost = false;
@@ -223,6 +230,17 @@ export async function createSegmenter({
   const personMap = (input) =>
     firstOutput(model.execute(input)).slice([0, 0, 0, 1], [1, height, width, 1]).reshape([height, width]);
 
+  /** The canvas as float32 [1, H, W, 3] straight from its RGBA bytes (no int32 tensor and cast). */
+  function pixelsAsTensor() {
+    const rgba = context.getImageData(0, 0, width, height).data;
+    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+      rgb[i] = rgba[j];
+      rgb[i + 1] = rgba[j + 1];
+      rgb[i + 2] = rgba[j + 2];
+    }
+    return tf.tensor4d(rgb, [1, height, width, 3], 'float32'); // copies rgb into the backend
+  }
+
   async function runSegment(source, { flip = false } = {}) {
     if (disposed) throw new Error('The segmenter was disposed.');
     if (contextLost) throw new Error('The WebGL context was lost; the model must be reloaded.');
@@ -234,7 +252,7 @@ export async function createSegmenter({
     context.clearRect(0, 0, width, height);
     context.drawImage(source, 0, 0, width, height);
     const person = tf.tidy(() => {
-      const input = tf.browser.fromPixels(canvas).toFloat().expandDims(0);
+      const input = readsPixels ? pixelsAsTensor() : tf.browser.fromPixels(canvas).toFloat().expandDims(0);
       const plain = personMap(input);
       if (!flip) return plain;
       // Test-time augmentation: segment the mirrored image too, mirror its map back, average.
@@ -269,6 +287,7 @@ export async function createSegmenter({
       } catch (error) {
         console.warn('Disposing the model failed:', error); // e.g. its WebGL context is gone
       }
+      if (backend === 'wasm') releasePackedFilters();
     },
   };
 }
