@@ -278,7 +278,10 @@ function showResult() {
 // ---------------------------------------------------------------- photos
 
 async function processPhoto(file) {
-  if (webcam.state !== 'off') webcam.stop();
+  if (webcam.state !== 'off') {
+    webcam.stop();
+    await frameInFlight; // a camera frame still in flight must not overwrite the photo's result
+  }
   setMessage('Reading the photo…');
   try {
     const photo = await loadPhoto(file, MAX_COMPOSITE_PIXELS);
