@@ -237,3 +237,9 @@ def test_served_file_is_revalidated(client, site):
     # Edits to static/ show up on reload: conditional requests, no long max-age.
     response = client.get("/js/app.js")
     assert "max-age=0" in response.headers.get("Cache-Control", "")
+
+
+def test_content_type_names_its_charset_once(client):
+    for path in ("/", "/js/app.js", "/css/app.css"):
+        content_type = client.get(path).headers["Content-Type"]
+        assert content_type.count("charset") == 1, f"{path}: {content_type}"

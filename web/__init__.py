@@ -181,7 +181,9 @@ def _send_inside(root: Path, relative: str, missing_hint: str | None = None) -> 
         if missing_hint and not os.path.exists(joined):
             return _not_found(missing_hint)
         abort(404)
-    return send_file(real_file, mimetype=_mime_type(real_file), conditional=True, max_age=0)
+    response = send_file(real_file, conditional=True, max_age=0)
+    response.headers["Content-Type"] = _mime_type(real_file)  # as is: `mimetype=` would add a second charset
+    return response
 
 
 def _mime_type(path: str) -> str:
