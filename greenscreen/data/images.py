@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .errors import DataError
 
