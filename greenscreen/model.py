@@ -67,7 +67,8 @@ def required_multiple(preset: str) -> int:
     return config["stem_stride"] * 2 ** (len(config["layers_per_block"]) // 2)
 
 
-def _check_input_size(preset: str, input_size) -> tuple[int, int]:
+def check_input_size(preset: str, input_size) -> tuple[int, int]:
+    """(H, W) if the preset can take that input size; ValueError naming the size otherwise."""
     height, width = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
     multiple = required_multiple(preset)
     if height % multiple or width % multiple or height <= 0 or width <= 0:
@@ -124,7 +125,7 @@ def transition_up(skip, features, filters, name="tu"):
 def build_model(preset: str = "tiramisu56", input_size=(224, 224), num_classes: int = 2) -> keras.Model:
     """An FC-DenseNet for `preset` at `input_size` (H, W); output softmax (N, H, W, num_classes)."""
     config = preset_config(preset)
-    height, width = _check_input_size(preset, input_size)
+    height, width = check_input_size(preset, input_size)
     blocks = config["layers_per_block"]
     num_pools = len(blocks) // 2
     growth, dropout, separable = config["growth_rate"], config["dropout"], config["separable"]

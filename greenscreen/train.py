@@ -293,16 +293,13 @@ def train(options: dict) -> int:
     import keras
 
     from greenscreen.data.dataset import SegmentationDataset
-    from greenscreen.model import build_model, count_flops, preset_config
+    from greenscreen.model import build_model, check_input_size, count_flops, preset_config
     from greenscreen.training_callbacks import RunArtifacts, ValidationScorer
 
     configure_backend(options)
     size = tuple(options["size"])
     try:
-        preset_config(options["preset"])
-        from greenscreen.model import _check_input_size
-
-        _check_input_size(options["preset"], size)
+        check_input_size(options["preset"], size)
     except ValueError as error:
         raise UsageError(str(error)) from None
 
