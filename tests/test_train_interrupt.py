@@ -15,31 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 keras = pytest.importorskip("keras")
 
 from greenscreen import train, training_callbacks  # noqa: E402
 from greenscreen.training_callbacks import RunArtifacts, ValidationScorer  # noqa: E402
+from tests.synthetic import make_mask_folder  # noqa: E402
 
 SCRIPTED_VAL_MIOU = {1: 50.0, 2: 80.0, 3: 60.0, 4: 70.0, 5: 90.0}  # best: epoch 2, then epoch 5
-
-
-def make_mask_folder(root, count=6, size=(48, 64)):
-    """Photos of a bright 'person' block on a dark textured background, with matching masks."""
-    rng = np.random.default_rng(0)
-    (root / "images").mkdir(parents=True)
-    (root / "masks").mkdir()
-    for i in range(count):
-        height, width = size
-        image = rng.integers(0, 60, (height, width, 3), dtype=np.uint8)
-        mask = np.zeros((height, width), np.uint8)
-        top, left = rng.integers(4, 16), rng.integers(4, 24)
-        mask[top: top + 28, left: left + 24] = 255
-        image[mask > 0] = rng.integers(150, 255, 3, dtype=np.uint8)
-        Image.fromarray(image).save(root / "images" / f"p{i:02d}.png")
-        Image.fromarray(mask).save(root / "masks" / f"p{i:02d}.png")
-    return root
 
 
 @pytest.fixture

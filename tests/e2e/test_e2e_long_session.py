@@ -18,6 +18,8 @@ import time
 
 import pytest
 
+from tests.e2e.probes import SEGMENT_PROBE
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # The camera runs on the WASM backend here: SwiftShader's WebGL manages ~1 frame/s on this machine,
@@ -31,29 +33,6 @@ SECONDS_PER_FRAME_BUDGET = 3
 # V8's own caches on another machine, yet a per-frame leak of 16 KB would already break it.
 HEAP_GROWTH_BOUND_MB = 16
 BACKGROUND_SWITCHES = 100
-
-# Wraps the live segmenter's segment(): counts calls in flight and records tf.memory().numTensors
-# after each one has finished.
-INSTRUMENT = """() => {
-    const segmenter = window.greenscreen.segmenter;
-    const original = segmenter.segment;
-    const probe = {inFlight: 0, maxInFlight: 0, calls: 0, tensors: [], failures: 0};
-    segmenter.segment = async (...args) => {
-        probe.inFlight++;
-        probe.calls++;
-        probe.maxInFlight = Math.max(probe.maxInFlight, probe.inFlight);
-        try {
-            return await original(...args);
-        } catch (error) {
-            probe.failures++;
-            throw error;
-        } finally {
-            probe.inFlight--;
-            probe.tensors.push(tf.memory().numTensors);
-        }
-    };
-    window.__e2eProbe = probe;
-}"""
 
 MODEL_READY = "(backend) => { const g = window.greenscreen; return g.state.model === 'ready' && g.state.backend === backend && !!g.segmenter; }"
 
@@ -78,7 +57,7 @@ def choose_background(app, value: str) -> None:
 
 def test_thousand_webcam_frames_keep_memory_flat(fake_camera_y4m, app):
     switch_backend(app, "wasm")
-    app.evaluate(INSTRUMENT)
+    app.evaluate(SEGMENT_PROBE)
     cdp = app.page.context.new_cdp_session(app.page)
     cdp.send("HeapProfiler.enable")
 

@@ -10,6 +10,8 @@ import os
 
 import pytest
 
+from tests.e2e.probes import SEGMENT_PROBE
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # Frames watched for tensor leaks after warm-up. SwiftShader needs about a second per frame, so
@@ -17,29 +19,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 WATCHED_FRAMES = int(os.environ.get("GREENSCREEN_E2E_FRAMES", "100"))
 WARMUP_FRAMES = 3
 SECONDS_PER_FRAME_BUDGET = 6
-
-# Wraps the live segmenter's segment(): counts calls in flight (the camera loop must wait for each
-# frame before the next) and records tf.memory().numTensors after each one has finished.
-INSTRUMENT = """() => {
-    const segmenter = window.greenscreen.segmenter;
-    const original = segmenter.segment;
-    const probe = {inFlight: 0, maxInFlight: 0, calls: 0, tensors: [], failures: 0};
-    segmenter.segment = async (...args) => {
-        probe.inFlight++;
-        probe.calls++;
-        probe.maxInFlight = Math.max(probe.maxInFlight, probe.inFlight);
-        try {
-            return await original(...args);
-        } catch (error) {
-            probe.failures++;
-            throw error;
-        } finally {
-            probe.inFlight--;
-            probe.tensors.push(tf.memory().numTensors);
-        }
-    };
-    window.__e2eProbe = probe;
-}"""
 
 # A 32x24 RGB thumbnail of the #result canvas, as a flat list of bytes.
 THUMBNAIL = """() => {
@@ -53,7 +32,7 @@ THUMBNAIL = """() => {
 
 
 def test_webcam_frames_are_composited_on_webgl_without_leaks(fake_camera_y4m, app):
-    app.evaluate(INSTRUMENT)
+    app.evaluate(SEGMENT_PROBE)
     app.page.click("#webcam-start")
     app.wait_for("() => window.greenscreen.state.webcam === 'on'", 60, "the camera to start")
     assert app.evaluate("() => tf.getBackend()") == "webgl"
