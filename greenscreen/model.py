@@ -2,6 +2,13 @@
 
     from greenscreen.model import build_model
     model = build_model("tiramisu56", input_size=(224, 224))
+    photo = build_model("tiramisu_lite0", input_size=(256, 256), pretrained=True)   # ImageNet encoder
+
+Two kinds of presets, one family. The paper's (`tiramisu56/67/103`, and `tiramisu_lite`) learn
+their down path from scratch: dense blocks and transitions down. The pretrained ones
+(`tiramisu_lite0`, `tiramisu_lite0_live`) take an ImageNet encoder as the down path
+(greenscreen.encoders) and keep the Tiramisu's up path: a dense block on the deepest features,
+then at each stride a transition up of the block's new features, the encoder's skip, a dense block.
 
 Pure Keras 3 layers only: the same code trains on the TensorFlow backend here and on JAX on the
 GPU host, and a saved `.keras` file loads with `keras.saving.load_model` and no custom objects.
@@ -36,6 +43,30 @@ PRESETS: dict[str, dict] = {
         dropout=0.0,
         bn_momentum=0.9,
     ),
+    # Pretrained down path: EfficientNet-Lite0 (ImageNet, Apache-2.0). `encoder_blocks` of its 16
+    # MBConv blocks are kept; `up_blocks` = layers of the dense block on the deepest features, then
+    # of one dense block per stride on the way up to stride 2 (the logits are upsampled x2 at the end).
+    # Photo model, quality first: the whole encoder (stride 32, 3.4M parameters).
+    "tiramisu_lite0": dict(
+        encoder="efficientnet_lite0",
+        encoder_blocks=16,
+        growth_rate=16,
+        up_blocks=(4, 4, 4, 3, 2),
+        separable=True,
+        dropout=0.0,
+        bn_momentum=0.9,
+    ),
+    # Live model: the first 8 blocks (stride 16, 80 channels; a third of the encoder's work at 224 px,
+    # 0.25M of its parameters) and a thinner up path, for WASM in real time and a download under 1 MB.
+    "tiramisu_lite0_live": dict(
+        encoder="efficientnet_lite0",
+        encoder_blocks=8,
+        growth_rate=12,
+        up_blocks=(3, 3, 3, 2),
+        separable=True,
+        dropout=0.0,
+        bn_momentum=0.9,
+    ),
 }
 
 # Paper defaults; a preset overrides only what differs.
@@ -55,15 +86,40 @@ def preset_config(preset: str) -> dict:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     config = dict(PRESET_DEFAULTS)
     config.update(PRESETS[preset])
+    if config.get("encoder"):
+        from greenscreen.encoders import ENCODERS
+
+        if config["encoder"] not in ENCODERS:
+            raise ValueError(f"preset {preset!r}: unknown encoder {config['encoder']!r}")
+        expected = _encoder_stride(config).bit_length() - 1  # one up block per halving down to stride 2, + bottleneck
+        if len(config["up_blocks"]) != expected:
+            raise ValueError(f"preset {preset!r}: up_blocks needs {expected} entries (bottleneck + one per stride "
+                             f"from {_encoder_stride(config)} up to 2)")
+        return config
     blocks = config["layers_per_block"]
     if len(blocks) % 2 != 1:
         raise ValueError(f"preset {preset!r}: layers_per_block needs an odd length (down, bottleneck, up)")
     return config
 
 
+def is_pretrained_preset(preset: str) -> bool:
+    """True when the preset's down path is an ImageNet encoder (greenscreen.encoders)."""
+    return bool(preset_config(preset).get("encoder"))
+
+
+def _encoder_stride(config: dict) -> int:
+    from greenscreen.encoders import ENCODERS
+    from greenscreen.encoders.efficientnet_lite import output_stride
+
+    return output_stride(config["encoder_blocks"], ENCODERS[config["encoder"]]["stages"])
+
+
 def required_multiple(preset: str) -> int:
-    """Input sides must be divisible by this: 2 ** number of poolings (times the stem stride)."""
+    """Input sides must be divisible by this: 2 ** number of poolings (times the stem stride),
+    or the encoder's output stride."""
     config = preset_config(preset)
+    if config.get("encoder"):
+        return _encoder_stride(config)
     return config["stem_stride"] * 2 ** (len(config["layers_per_block"]) // 2)
 
 
@@ -122,10 +178,24 @@ def transition_up(skip, features, filters, name="tu"):
     return layers.Concatenate(name=f"{name}_skip")([x, skip])
 
 
-def build_model(preset: str = "tiramisu56", input_size=(224, 224), num_classes: int = 2) -> keras.Model:
-    """An FC-DenseNet for `preset` at `input_size` (H, W); output softmax (N, H, W, num_classes)."""
+def build_model(preset: str = "tiramisu56", input_size=(224, 224), num_classes: int = 2,
+                pretrained: bool = False) -> keras.Model:
+    """An FC-DenseNet for `preset` at `input_size` (H, W); output softmax (N, H, W, num_classes).
+
+    pretrained: load the encoder's ImageNet weights (presets with an `encoder` only; the rest of the
+    net starts from its initialisers). Off by default: restoring a trained model sets every weight anyway.
+    """
     config = preset_config(preset)
     height, width = check_input_size(preset, input_size)
+    if config.get("encoder"):
+        model = _build_encoder_model(preset, config, height, width, num_classes)
+        if pretrained:
+            from greenscreen.encoders.weights import load_imagenet_weights
+
+            load_imagenet_weights(model, config["encoder"])
+        return model
+    if pretrained:
+        raise ValueError(f"preset {preset!r} has no pretrained encoder: it trains from scratch")
     blocks = config["layers_per_block"]
     num_pools = len(blocks) // 2
     growth, dropout, separable = config["growth_rate"], config["dropout"], config["separable"]
@@ -163,6 +233,76 @@ def build_model(preset: str = "tiramisu56", input_size=(224, 224), num_classes: 
     # float32 softmax even under mixed precision: probabilities are compared with 0.5.
     outputs = layers.Softmax(name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=preset)
+
+
+def _build_encoder_model(preset, config, height, width, num_classes) -> keras.Model:
+    """Pretrained down path + the Tiramisu's up path (see the module docstring)."""
+    from greenscreen.encoders import ENCODERS
+
+    encoder = ENCODERS[config["encoder"]]
+    growth, dropout, separable = config["growth_rate"], config["dropout"], config["separable"]
+    momentum, up_blocks = config["bn_momentum"], config["up_blocks"]
+
+    inputs = keras.Input((height, width, 3), name="image")
+    # The encoder's ImageNet training saw RGB scaled to [-1, 1]: the same normalisation as the paper presets.
+    x = layers.Rescaling(1 / 127.5, offset=-1.0, name="normalize")(inputs)
+    features = encoder["build"](x, num_blocks=config["encoder_blocks"], stages=encoder["stages"], name="enc")
+    strides = sorted(features, reverse=True)  # deepest first: e.g. 32, 16, 8, 4, 2
+
+    _, new = dense_block(features[strides[0]], up_blocks[0], growth, dropout, separable, name="bottleneck",
+                         bn_momentum=momentum)
+    for level, stride in enumerate(strides[1:]):
+        x = transition_up(features[stride], new, growth * up_blocks[level], name=f"tu{level}")
+        _, new = dense_block(x, up_blocks[level + 1], growth, dropout, separable, name=f"up{level}",
+                             bn_momentum=momentum)
+        last = x, new
+    # Classify on everything the last block saw (the skip, the upsampled features, its new maps).
+    x = layers.Concatenate(name="head_in")([last[0], *last[1]])
+    x = layers.BatchNormalization(momentum=momentum, name="head_bn")(x)
+    x = layers.ReLU(name="head_relu")(x)
+    x = layers.Conv2D(num_classes, 1, kernel_initializer="he_uniform", name="classifier")(x)
+    x = layers.UpSampling2D(strides[-1], interpolation="bilinear", name="upsample_logits")(x)
+    outputs = layers.Softmax(name="probabilities", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=preset)
+
+
+def encoder_layers(model: keras.Model, up_to_stride: int | None = None) -> list:
+    """The model's encoder layers (`enc_*`), optionally only those that work at strides <= up_to_stride."""
+    from greenscreen.encoders.efficientnet_lite import block_plan
+
+    plan = block_plan()
+    chosen = []
+    for layer in model.layers:
+        if not layer.name.startswith("enc_"):
+            continue
+        if up_to_stride is not None:
+            part = layer.name.split("_")[1]  # "stem" or "b<index>"
+            stride = 2 if part == "stem" else plan[int(part[1:])]["out_stride"]
+            if stride > up_to_stride:
+                continue
+        chosen.append(layer)
+    return chosen
+
+
+def freeze_encoder(model: keras.Model, up_to_stride: int | None = None, batchnorm: bool = True) -> int:
+    """Freeze the encoder layers working at strides <= up_to_stride (all when None; none when 0).
+
+    batchnorm=True also keeps every encoder BatchNorm in inference mode with its ImageNet statistics
+    (a Keras BatchNormalization with trainable=False normalises with its moving averages): batches of
+    8-16 photos are too small to re-estimate them, and the frozen statistics are what pretrained
+    features expect. Returns how many layers are frozen. Re-compile the model afterwards.
+    """
+    frozen = 0
+    if up_to_stride != 0:
+        for layer in encoder_layers(model, up_to_stride):
+            layer.trainable = False
+            frozen += 1
+    if batchnorm:
+        for layer in encoder_layers(model):
+            if isinstance(layer, layers.BatchNormalization) and layer.trainable:
+                layer.trainable = False
+                frozen += 1
+    return frozen
 
 
 def model_input_size(model: keras.Model) -> tuple[int, int]:

@@ -44,6 +44,9 @@ DEFAULTS = dict(
     out=None,
     resume=False,
     init_weights=None,
+    optimizer="rmsprop",  # the write-up's; "adam" suits pretrained encoders
+    freeze_encoder=None,  # pretrained presets: "all", or a stride (encoder layers up to it stay fixed)
+    pretrained=True,  # pretrained presets start from the encoder's ImageNet weights
 )
 
 
@@ -67,7 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--steps-per-epoch", type=int, help="default: one pass over the training samples")
-    parser.add_argument("--lr", type=float, help="initial learning rate (RMSProp)")
+    parser.add_argument("--lr", type=float, help="initial learning rate")
+    parser.add_argument("--optimizer", choices=["rmsprop", "adam"], help="rmsprop (the write-up's, default) or adam")
+    parser.add_argument("--freeze-encoder", metavar="all|STRIDE",
+                        help="pretrained presets: keep the whole encoder fixed (all) or its layers up to this "
+                             "stride (2, 4, 8, 16); its BatchNorm statistics stay fixed either way")
+    parser.add_argument("--no-pretrained", dest="pretrained", action="store_false", default=None,
+                        help="pretrained presets: start the encoder from random weights instead of ImageNet")
     parser.add_argument("--lr-decay", type=float, help="exponential decay factor per epoch")
     parser.add_argument("--schedule", choices=["exponential", "cosine"])
     parser.add_argument("--warmup-epochs", type=float, help="linear learning-rate warm-up")
@@ -120,6 +129,9 @@ def resolve_options(argv) -> dict:
         raise UsageError(f"--out {options['out']} exists and is not a folder")
     if options["init_weights"]:
         check_keras_file(options["init_weights"])
+    options["freeze_encoder"] = parse_freeze(options["freeze_encoder"])
+    if options["optimizer"] not in ("rmsprop", "adam"):
+        raise UsageError(f"unknown optimizer {options['optimizer']!r}: choose rmsprop or adam")
     if options["resume"] and args.epochs is None:
         options["epochs"] = None  # resuming without --epochs: the run's own count
     return options
@@ -131,6 +143,19 @@ def check_keras_file(path) -> None:
         raise UsageError(f"model file not found: {path}")
     if not zipfile.is_zipfile(path):
         raise UsageError(f"not a Keras model file (a .keras file is a zip archive): {path}")
+
+
+def parse_freeze(value):
+    """None, "all" or a stride 2/4/8/16 from the command line or a config file."""
+    if value is None or value == "all":
+        return value
+    try:
+        stride = int(value)
+    except (TypeError, ValueError):
+        stride = -1
+    if stride not in (0, 2, 4, 8, 16, 32):
+        raise UsageError(f"bad --freeze-encoder {value!r}: use all or a stride (2, 4, 8, 16)")
+    return "all" if stride == 32 else (stride or None)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -208,8 +233,11 @@ def compile_model(model, options: dict, steps_per_epoch: int):
 
     from greenscreen.losses import PersonIoU, SegmentationLoss
 
+    schedule = learning_rate_schedule(options, steps_per_epoch)
+    optimizer = (keras.optimizers.Adam(schedule) if options.get("optimizer") == "adam"
+                 else keras.optimizers.RMSprop(schedule))
     model.compile(
-        optimizer=keras.optimizers.RMSprop(learning_rate_schedule(options, steps_per_epoch)),
+        optimizer=optimizer,
         loss=SegmentationLoss(dice_weight=options["dice_weight"]),
         metrics=[PersonIoU()],
     )
@@ -291,9 +319,11 @@ def train(options: dict) -> int:
         source.report_problems()
 
     import keras
+    import numpy as np
 
     from greenscreen.data.dataset import SegmentationDataset
-    from greenscreen.model import build_model, check_input_size, count_flops, preset_config
+    from greenscreen.model import (build_model, check_input_size, count_flops, freeze_encoder,
+                                   is_pretrained_preset, preset_config)
     from greenscreen.training_callbacks import RunArtifacts, ValidationScorer
 
     configure_backend(options)
@@ -327,7 +357,12 @@ def train(options: dict) -> int:
         train_data.epoch = initial_epoch  # continue the augmentation stream where it stopped
         print(f"resuming {run} at epoch {initial_epoch + 1}/{options['epochs']}", flush=True)
     else:
-        model = build_model(options["preset"], size)
+        pretrained = is_pretrained_preset(options["preset"])
+        try:
+            model = build_model(options["preset"], size,
+                                pretrained=pretrained and options["pretrained"] and not options["init_weights"])
+        except FileNotFoundError as error:  # the encoder's ImageNet weights are not installed: says how to get them
+            raise UsageError(str(error)) from None
         if options["init_weights"]:
             try:
                 source_model = keras.saving.load_model(options["init_weights"], compile=False)
@@ -335,12 +370,18 @@ def train(options: dict) -> int:
             except Exception as error:  # noqa: BLE001 - not a model, or another architecture
                 raise UsageError(f"cannot start from {options['init_weights']}: "
                                  f"{str(error).strip().splitlines()[0]}") from None
+        if pretrained:
+            frozen = options["freeze_encoder"]
+            freeze_encoder(model, None if frozen == "all" else (frozen or 0))
+        elif options["freeze_encoder"]:
+            raise UsageError(f"--freeze-encoder needs a pretrained preset; {options['preset']} has no encoder")
         compile_model(model, options, steps)
         run.mkdir(parents=True, exist_ok=True)
         record = {
             "options": options,
             "model": {"preset": options["preset"], "config": preset_config(options["preset"]),
-                      "params": model.count_params(), "flops": count_flops(model), "input_size": list(size)},
+                      "params": model.count_params(), "flops": count_flops(model), "input_size": list(size),
+                      "trainable_params": int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))},
             "data": {"train": [dict(s.describe(), weight=w) for s, w in train_sources],
                      "val": [s.describe() for s in val_sources]},
             "environment": {"keras": keras.__version__, "backend": keras.backend.backend(),
@@ -349,7 +390,9 @@ def train(options: dict) -> int:
         }
         (run / "config.json").write_text(json.dumps(record, indent=2, default=str))
 
-    print(f"{options['preset']}: {model.count_params():,} parameters, {count_flops(model) / 1e9:.2f} GFLOPs "
+    trainable = int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+    print(f"{options['preset']}: {model.count_params():,} parameters ({trainable:,} trained), "
+          f"{count_flops(model) / 1e9:.2f} GFLOPs "
           f"at {size[0]}x{size[1]}; {sum(len(s) for s, _ in train_sources)} training / "
           f"{sum(len(s) for s in val_sources)} validation photos; {steps} steps per epoch", flush=True)
 
@@ -360,7 +403,9 @@ def train(options: dict) -> int:
         keras.callbacks.CSVLogger(str(run / "log.csv"), append=options["resume"]),
     ]
     started = time.time()
-    model.fit(train_data, epochs=options["epochs"], initial_epoch=initial_epoch, callbacks=callbacks, verbose=1)
+    # A progress bar on a terminal; one line per epoch in a log file (nohup ... &> run.log).
+    verbose = 1 if sys.stdout.isatty() else 2
+    model.fit(train_data, epochs=options["epochs"], initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
     elapsed = time.time() - started
 
     summary = RunArtifacts.summarize(run)

@@ -4,11 +4,15 @@ SPEC is `PATH[:SUBSET]`:
 - a mask folder `ROOT` (`ROOT/images/` + `ROOT/masks/`);
 - a COCO folder `ROOT` (`ROOT/images/` + `ROOT/annotations/*.json`, exactly one json);
 - a COCO annotations file `ROOT/annotations/NAME.json` (images in `ROOT/images/`).
-SUBSET (COCO only) is `kept` (default: the filter-passing images), `dropped` or `all`.
+SUBSET is, for COCO, `kept` (default: the filter-passing images), `dropped` or `all`; for a mask
+folder, `heldF` or `restF` (F a fraction, e.g. `held0.1`): the pairs `Source.split(F)` holds out or
+keeps, chosen by a hash of each file name, so a config can validate on part of a folder and train on
+the rest, the same photos on every machine.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .coco import SUBSETS, CocoFilter, CocoSource
@@ -17,14 +21,23 @@ from .folders import MaskFolderSource, is_mask_folder
 from .source import Source
 
 
+_SPLIT_SUBSET = re.compile(r"^(held|rest)(0?\.\d+)$")
+
+
 def parse_spec(spec: str) -> tuple[Path, str | None]:
     """Split `PATH[:SUBSET]`; a colon that is part of an existing path is left alone."""
     path, subset = spec, None
     if ":" in spec and not Path(spec).exists():
         head, _, tail = spec.rpartition(":")
-        if tail in SUBSETS:
+        if tail in SUBSETS or _SPLIT_SUBSET.match(tail):
             path, subset = head, tail
     return Path(path), subset
+
+
+def _split_subset(source: Source, subset: str) -> Source:
+    side, fraction = _SPLIT_SUBSET.match(subset).groups()
+    rest, held = source.split(float(fraction))
+    return held if side == "held" else rest
 
 
 def open_source(spec: str, allow_empty: bool = False, rules: CocoFilter = CocoFilter()) -> Source:
@@ -37,9 +50,12 @@ def open_source(spec: str, allow_empty: bool = False, rules: CocoFilter = CocoFi
             raise DataError(f"expected a folder or a COCO .json file: {path}")
         source = CocoSource(path, subset=subset or "kept", rules=rules)
     elif is_mask_folder(path):
-        if subset is not None:
-            raise DataError(f"subset :{subset} only applies to COCO data, not the mask folder {path}")
+        if subset is not None and not _SPLIT_SUBSET.match(subset):
+            raise DataError(f"subset :{subset} only applies to COCO data, not the mask folder {path} "
+                            "(a mask folder takes :heldF or :restF, e.g. :held0.1)")
         source = MaskFolderSource(path)
+        if subset is not None:
+            source = _split_subset(source, subset)
     elif (path / "annotations").is_dir() and (path / "images").is_dir():
         candidates = sorted((path / "annotations").glob("*.json"))
         if len(candidates) != 1:
