@@ -1,6 +1,6 @@
 """python bench/browser_bench.py --data ../shared/data/portraits/test --json runs/bench.json [--markdown runs/bench.md] [--frames 100] [--limit-images K] [--model-dir DIR] [--backends webgl,wasm] [--mediapipe gpu,cpu]
 
-Side-by-side browser benchmark: our segmenter (createSegmenter from /js/segmenter.js, exactly as the
+Side-by-side browser benchmark: our segmenter (createSegmenter from /js/segmenter/index.js, exactly as the
 page uses it, on the WebGL and WASM backends of TF.js) against MediaPipe Selfie Segmentation (general
 256x256 and landscape 144x256, the npm legacy solution served at /vendor/selfie_segmentation/), in ONE
 headless Chromium against the local Flask app, on the same photos and the same fake-webcam clip.

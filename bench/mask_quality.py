@@ -1,7 +1,7 @@
 """python bench/mask_quality.py --data ../shared/data/portraits/test --limit 20 [--frames 30] [--model-dir static/model] [--json runs/mask_quality.json]
 
 Mask quality of the page's GPU compositing pipeline, measured in headless Chromium on the real page
-modules (createSegmenter from /js/segmenter.js, buildPipeline from /js/pipeline/), on the CPU
+modules (createSegmenter from /js/segmenter/index.js, buildPipeline from /js/compositor/webgl2/), on the CPU
 (SwiftShader), one browser at a time:
 
   flicker   mean absolute change of the person mask between consecutive frames of a fake-webcam clip
@@ -55,7 +55,7 @@ DEFAULT_SMOOTHING = 0.5  # config.js DEFAULT_COMPOSITOR_CONFIG.smoothing
 # In the page: our own pipeline on an offscreen WebGL2 canvas, fed by the page's segmenter.
 PAGE_SETUP = """async () => {
     await window.greenscreen.ready;
-    const {buildPipeline} = await import('/js/pipeline/buildPipeline.js');
+    const {buildPipeline} = await import('/js/compositor/webgl2/buildPipeline.js');
     const canvas = document.createElement('canvas');
     const gl = canvas.getContext('webgl2', {preserveDrawingBuffer: true});
     if (!gl) throw new Error('no WebGL2 in this browser');

@@ -64,7 +64,7 @@ def test_download_bytes_counts_runtime_and_model_but_not_the_bench_page():
     resources = [
         {"url": "http://127.0.0.1:5000/bench/bench.js", "encodedBodySize": 9000},
         {"url": "http://127.0.0.1:5000/vendor/tfjs/tf.es2017.min.js", "encodedBodySize": 1000},
-        {"url": "http://127.0.0.1:5000/js/segmenter.js", "encodedBodySize": 10},
+        {"url": "http://127.0.0.1:5000/js/segmenter/index.js", "encodedBodySize": 10},
         {"url": "http://127.0.0.1:5000/model/model.json", "encodedBodySize": 200},
         {"url": "http://127.0.0.1:5000/model/group1-shard1of1.bin", "encodedBodySize": 300},
         {"url": "http://127.0.0.1:5000/vendor/selfie_segmentation/selfie_segmentation.tflite", "encodedBodySize": 40},

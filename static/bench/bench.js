@@ -1,6 +1,6 @@
 // The side-by-side benchmark page, driven by bench/browser_bench.py (Playwright). One system per page
 // load, from the query string:
-//   /bench/index.html?system=ours&backend=webgl|wasm       our segmenter (createSegmenter, /js/segmenter.js)
+//   /bench/index.html?system=ours&backend=webgl|wasm       our segmenter (createSegmenter, /js/segmenter/index.js)
 //   /bench/index.html?system=mediapipe&model=0|1[&cpu=1]   MediaPipe Selfie Segmentation, general | landscape;
 //                                                          cpu=1: its TFLite CPU (XNNPACK) inference instead
 //                                                          of the default WebGL one
@@ -35,7 +35,7 @@ function loadScript(url) {
 async function loadOurs(backend) {
   await loadScript('/vendor/tfjs/tf.es2017.min.js');
   await loadScript('/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js');
-  const { createSegmenter } = await import('/js/segmenter.js');
+  const { createSegmenter } = await import('/js/segmenter/index.js');
   const segmenter = await createSegmenter({ backend });
   if (segmenter.backend !== backend) throw new Error(`asked for the ${backend} backend, got ${segmenter.backend}`);
   return {

@@ -3,7 +3,7 @@
 //
 // For automation (tests/e2e): window.greenscreen = {ready, segmenter, stats, lastMask, state, …}.
 
-import { DEFAULT_SEGMENTER_CONFIG, MAX_COMPOSITE_PIXELS } from './config.js';
+import { DEFAULT_SEGMENTER_CONFIG, MAX_COMPOSITE_PIXELS } from './settings/config.js';
 import {
   BUILT_IN_BACKGROUNDS,
   USER_BACKGROUND_ID,
@@ -11,16 +11,16 @@ import {
   loadBuiltInBackground,
   restoreUploadedBackground,
   useUploadedBackground,
-} from './backgrounds.js';
-import { sourceSize } from './compositor.js';
-import { createTemporalSmoother } from './maskmath.js';
-import { summarizeCard } from './modelcard.js';
-import { UserError, bindPhotoSources, loadPhoto } from './photo.js';
-import { createPreferredCompositor } from './pipeline/glCompositor.js';
-import { createSegmenter } from './segmenter.js';
-import { backgroundChoiceValue, loadSettings, parseBackgroundChoice, saveSettings } from './settings.js';
-import { createFpsMeter, createRunningMean, formatStats } from './stats.js';
-import { createWebcam } from './webcam.js';
+} from './input/backgrounds.js';
+import { sourceSize } from './compositor/geometry.js';
+import { createTemporalSmoother } from './compositor/maskmath.js';
+import { summarizeCard } from './ui/modelcard.js';
+import { UserError, bindPhotoSources, loadPhoto } from './input/photo.js';
+import { createPreferredCompositor } from './compositor/webgl2/compositor.js';
+import { createSegmenter } from './segmenter/index.js';
+import { backgroundChoiceValue, loadSettings, parseBackgroundChoice, saveSettings } from './settings/userSettings.js';
+import { createFpsMeter, createRunningMean, formatStats } from './ui/stats.js';
+import { createWebcam } from './input/webcam.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -563,7 +563,7 @@ const api = {
     return compositor?.kind ?? null;
   },
   /** Run each GPU pipeline stage on tiny inputs against its JS reference (tests/e2e). */
-  pipelineSelfTest: async () => (await import('./pipeline/selftest.js')).runSelfTest(),
+  pipelineSelfTest: async () => (await import('./compositor/selftest/selftest.js')).runSelfTest(),
   /** The result canvas as a MediaStream (e.g. to hand to a video call); 30 fps by default. */
   captureStream: (fps = 30) => ui.result.captureStream(fps),
   startWebcam: () => webcam.start(),

@@ -6,7 +6,7 @@ import {
   coverageEdges,
   validateCompositorConfig,
   validateSegmenterConfig,
-} from '../../static/js/config.js';
+} from '../../static/js/settings/config.js';
 
 test('segmenter config: empty or missing fills every default', () => {
   assert.deepEqual(validateSegmenterConfig({}), DEFAULT_SEGMENTER_CONFIG);

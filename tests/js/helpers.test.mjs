@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blurRadiusFor, capToPixels, coverRect } from '../../static/js/geometry.js';
-import { createFpsMeter, createRunningMean, formatStats } from '../../static/js/stats.js';
-import { cameraErrorMessage, decodeFailureMessage, fileProblem, modelMessages } from '../../static/js/messages.js';
-import { summarizeCard } from '../../static/js/modelcard.js';
+import { blurRadiusFor, coverRect } from '../../static/js/compositor/geometry.js';
+import { capToPixels } from '../../static/js/input/photo.js';
+import { createFpsMeter, createRunningMean, formatStats } from '../../static/js/ui/stats.js';
+import { cameraErrorMessage, decodeFailureMessage, fileProblem, modelMessages } from '../../static/js/ui/messages.js';
+import { summarizeCard } from '../../static/js/ui/modelcard.js';
 
 test('coverRect crops the middle of a too-wide or too-tall image', () => {
   // 1920×1080 into a square: keep the centre 1080×1080

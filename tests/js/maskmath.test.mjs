@@ -14,7 +14,7 @@ import {
   threshold,
   uncertaintySmooth,
   writeCoverageAlpha,
-} from '../../static/js/maskmath.js';
+} from '../../static/js/compositor/maskmath.js';
 
 const f32 = (values) => Float32Array.from(values);
 const close = (actual, expected, tolerance = 1e-6) => {

@@ -1,4 +1,4 @@
-// The pure reference math of the GPU pipeline stages (static/js/pipeline/reference.js) and the
+// The pure reference math of the GPU pipeline stages (static/js/compositor/selftest/reference.js) and the
 // pipeline's settings, on tiny hand-written inputs. The GPU stages themselves are checked against
 // these functions in the browser (tests/e2e/test_e2e_pipeline.py).
 import { test } from 'node:test';
@@ -14,10 +14,10 @@ import {
   resizeTaps,
   sampleUV,
   screen,
-} from '../../static/js/pipeline/reference.js';
-import { blurPlan } from '../../static/js/pipeline/blurBackgroundStage.js';
-import { parseHexColor } from '../../static/js/pipeline/fillBackgroundStage.js';
-import { DEFAULT_PIPELINE_SETTINGS, checkLiveKeys, validatePipelineSettings } from '../../static/js/pipeline/settings.js';
+} from '../../static/js/compositor/selftest/reference.js';
+import { blurPlan } from '../../static/js/compositor/webgl2/blurBackgroundStage.js';
+import { parseHexColor } from '../../static/js/compositor/webgl2/fillBackgroundStage.js';
+import { DEFAULT_PIPELINE_SETTINGS, checkLiveKeys, validatePipelineSettings } from '../../static/js/compositor/webgl2/settings.js';
 
 const f32 = (values) => Float32Array.from(values);
 const close = (actual, expected, tolerance = 1e-6) => {

@@ -8,7 +8,7 @@ import {
   parseBackgroundChoice,
   saveSettings,
   sanitizeSettings,
-} from '../../static/js/settings.js';
+} from '../../static/js/settings/userSettings.js';
 
 function fakeStorage(initial = {}) {
   const map = new Map(Object.entries(initial));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
-import { installFastTransposedConv, packSubPixelFilter, releasePackedFilters, subPixelPlan } from '../../static/js/transposedConv.js';
+import { installFastTransposedConv, packSubPixelFilter, releasePackedFilters, subPixelPlan } from '../../static/js/segmenter/transposedConv.js';
 
 function seeded(seed) {
   let state = seed >>> 0;

@@ -3,7 +3,7 @@
 // ('bilinear', the baseline the benchmark compares with). Reference: jointBilateralUpsample().
 
 import { FRAGMENT_HEADER } from './gl.js';
-import { BILATERAL_FALLBACK_WEIGHT } from './reference.js';
+import { BILATERAL_FALLBACK_WEIGHT } from '../selftest/reference.js';
 
 export const UPSAMPLING_MODES = Object.freeze(['bilateral', 'bilinear']);
 

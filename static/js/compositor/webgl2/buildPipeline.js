@@ -10,7 +10,7 @@
 // Structural settings (sizes, background kind and picture) need a new pipeline; live ones
 // (update()) only change uniforms.
 
-import { coverageEdges } from '../config.js';
+import { coverageEdges } from '../../settings/config.js';
 import { createBlurBackgroundStage } from './blurBackgroundStage.js';
 import { createCompositeStage } from './compositeStage.js';
 import { createCoverageStage } from './coverageStage.js';

@@ -4,7 +4,7 @@
 
 import { coverRect } from '../geometry.js';
 import { FRAGMENT_HEADER, uploadImage } from './gl.js';
-import { sourceSize } from './sources.js';
+import { sourceSize } from '../geometry.js';
 
 const FRAGMENT = `${FRAGMENT_HEADER}
 uniform sampler2D u_image;

@@ -1,8 +1,24 @@
 // Photos in: file input, drag-and-drop, paste. Decodes upright (EXIF orientation applied) and caps
 // the pixel count so a 100-megapixel photo cannot exhaust memory.
 
-import { capToPixels } from './geometry.js';
-import { decodeFailureMessage, fileProblem } from './messages.js';
+import { decodeFailureMessage, fileProblem } from '../ui/messages.js';
+
+/**
+ * Largest size with the same aspect ratio and at most maxPixels pixels (never upscaled).
+ * Returns {width, height, scale, capped}.
+ */
+export function capToPixels(width, height, maxPixels) {
+  if (!(width > 0 && height > 0)) throw new Error(`Invalid image size ${width}×${height}`);
+  if (width * height <= maxPixels) return { width, height, scale: 1, capped: false };
+  const scale = Math.sqrt(maxPixels / (width * height));
+  // floor keeps the product under the cap; max(1, …) keeps extreme panoramas drawable
+  return {
+    width: Math.max(1, Math.floor(width * scale)),
+    height: Math.max(1, Math.floor(height * scale)),
+    scale,
+    capped: true,
+  };
+}
 
 /** An error whose message is meant for the user as is. */
 export class UserError extends Error {}

@@ -5,11 +5,11 @@
 // Returns {formats, cases: [{name, maxError, tolerance, ok, gpu, reference, …}], leaks}.
 
 import { blurRadiusFor } from '../geometry.js';
-import { blurPlan, createBlurBackgroundStage } from './blurBackgroundStage.js';
-import { buildPipeline } from './buildPipeline.js';
-import { createCompositeStage } from './compositeStage.js';
-import { createCoverageStage } from './coverageStage.js';
-import { createGLKit, liveResources } from './gl.js';
+import { blurPlan, createBlurBackgroundStage } from '../webgl2/blurBackgroundStage.js';
+import { buildPipeline } from '../webgl2/buildPipeline.js';
+import { createCompositeStage } from '../webgl2/compositeStage.js';
+import { createCoverageStage } from '../webgl2/coverageStage.js';
+import { createGLKit, liveResources } from '../webgl2/gl.js';
 import {
   composite,
   feather,
@@ -19,9 +19,9 @@ import {
   resizeBilinear,
   uncertaintySmooth,
 } from './reference.js';
-import { createResizeStage } from './resizeStage.js';
-import { createTemporalStage } from './temporalStage.js';
-import { createUpsampleStage } from './upsampleStage.js';
+import { createResizeStage } from '../webgl2/resizeStage.js';
+import { createTemporalStage } from '../webgl2/temporalStage.js';
+import { createUpsampleStage } from '../webgl2/upsampleStage.js';
 
 // An 8-bit target rounds to 1/255; half floats keep ~3 significant digits; SwiftShader's
 // bilinear filter weights have 8 fractional bits.

@@ -9,7 +9,7 @@
 
 import { blurRadiusFor } from '../geometry.js';
 import { FRAGMENT_HEADER } from './gl.js';
-import { PERSON_BLUR_WEIGHT, gaussianTaps } from './reference.js';
+import { PERSON_BLUR_WEIGHT, gaussianTaps } from '../selftest/reference.js';
 
 const WORKING_SIGMA = 6;
 

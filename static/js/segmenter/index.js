@@ -9,8 +9,8 @@
 // Contract (docs/model-contract.md): input float32 [1, H, W, 3] RGB 0–255, the whole frame stretched
 // to H×W with bilinear filtering; output softmax [1, H, W, 2], channel 1 = person.
 
-import { validateSegmenterConfig } from './config.js';
-import { backendFallbackMessage, modelMessages } from './messages.js';
+import { validateSegmenterConfig } from '../settings/config.js';
+import { backendFallbackMessage, modelMessages } from '../ui/messages.js';
 import { installFastTransposedConv, releasePackedFilters } from './transposedConv.js';
 
 const WASM_PATH = '/vendor/tfjs-backend-wasm/';

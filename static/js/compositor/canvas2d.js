@@ -9,8 +9,8 @@
 // Structural settings (canvas, background kind, background image) make a new compositor; live ones
 // (colour, blur strength, feather, threshold, mirror) only change the next render.
 
-import { coverageEdges, validateCompositorConfig } from './config.js';
-import { blurRadiusFor, coverRect } from './geometry.js';
+import { coverageEdges, validateCompositorConfig } from '../settings/config.js';
+import { blurRadiusFor, coverRect, sourceSize } from './geometry.js';
 import { writeCoverageAlpha } from './maskmath.js';
 
 const LIVE_KEYS = ['color', 'blurStrength', 'feather', 'threshold', 'mirror'];
@@ -20,13 +20,6 @@ const HAS_CANVAS_FILTER =
 // The blurred background is computed on a smaller copy where the blur radius is about this many
 // pixels: blurring is a low-pass filter, so the upscale loses nothing visible and saves most work.
 const WORKING_BLUR_RADIUS = 6;
-
-/** Natural pixel size of anything drawImage accepts (not its displayed CSS size). */
-export function sourceSize(source) {
-  const width = source.videoWidth || source.naturalWidth || source.width;
-  const height = source.videoHeight || source.naturalHeight || source.height;
-  return { width, height };
-}
 
 function makeCanvas(width, height) {
   const canvas = document.createElement('canvas');

@@ -8,11 +8,11 @@
 //
 // The choice is made once per canvas: a canvas keeps the first kind of context it hands out.
 
-import { createCompositor as createCanvas2DCompositor } from '../compositor.js';
+import { createCompositor as createCanvas2DCompositor } from '../canvas2d.js';
 import { buildPipeline } from './buildPipeline.js';
 import { liveResources, resourceCounts } from './gl.js';
 import { checkLiveKeys, validatePipelineSettings } from './settings.js';
-import { sourceSize } from './sources.js';
+import { sourceSize } from '../geometry.js';
 
 export const COMPOSITOR_KINDS = Object.freeze(['auto', 'webgl2', 'canvas2d']);
 

@@ -3,7 +3,7 @@
 // the average over the texel's footprint, like the pixels the model saw). Reference: resizeArea().
 
 import { FRAGMENT_HEADER } from './gl.js';
-import { resizeTaps } from './reference.js';
+import { resizeTaps } from '../selftest/reference.js';
 
 const FRAGMENT = `${FRAGMENT_HEADER}
 uniform sampler2D u_source;

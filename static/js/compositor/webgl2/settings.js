@@ -2,7 +2,7 @@
 // feather, threshold, smoothing, mirror), plus the ones only this pipeline has. Defaults in one
 // place, validated; pure (no GL, no DOM) so `node --test` imports it.
 
-import { validateCompositorConfig } from '../config.js';
+import { validateCompositorConfig } from '../../settings/config.js';
 import { UPSAMPLING_MODES } from './upsampleStage.js';
 
 export const DEFAULT_PIPELINE_SETTINGS = Object.freeze({
