@@ -1,6 +1,7 @@
 """Training losses and the in-graph person-IoU metric (keras.ops only: TF and JAX backends).
 
-Targets are `float32[B, H, W, 1]` with 1 = person; predictions the model's softmax `[B, H, W, 2]`.
+Targets are `float32[B, H, W, 1]` with 1 = person, or `[B, H, W, 2]` with a teacher's person
+probability as the second channel (distillation); predictions the model's softmax `[B, H, W, 2]`.
 Registered as serializable so a `last.keras` checkpoint with its optimizer reloads for --resume.
 """
 
@@ -18,18 +19,30 @@ class SegmentationLoss(keras.losses.Loss):
 
     Dice optimises overlap directly, which helps thin structures and small people where plain
     cross-entropy is dominated by the background majority (Milletari et al. 2016, V-Net).
+
+    teacher_weight (distillation, Hinton et al. 2015): when the targets carry a teacher's probability
+    as a second channel, the cross-entropy becomes (1 - w) x CE(mask) + w x CE(teacher's soft
+    probability). Dice stays on the hand-made mask.
     """
 
-    def __init__(self, dice_weight: float = 0.0, name="segmentation_loss", **kwargs):
+    def __init__(self, dice_weight: float = 0.0, teacher_weight: float = 0.0, name="segmentation_loss", **kwargs):
         super().__init__(name=name, **kwargs)
         self.dice_weight = float(dice_weight)
+        self.teacher_weight = float(teacher_weight)
 
     def call(self, y_true, y_pred):
         person = ops.cast(y_true[..., 0], "float32")
         y_pred = ops.cast(y_pred, "float32")
         p_person = ops.clip(y_pred[..., 1], _EPS, 1 - _EPS)
-        cross_entropy = -(person * ops.log(p_person) + (1 - person) * ops.log(1 - p_person))
-        loss = ops.mean(cross_entropy, axis=(1, 2))
+
+        def cross_entropy(target):
+            return -(target * ops.log(p_person) + (1 - target) * ops.log(1 - p_person))
+
+        pixel_loss = cross_entropy(person)
+        if self.teacher_weight and y_true.shape[-1] > 1:
+            soft = ops.cast(y_true[..., 1], "float32")
+            pixel_loss = (1 - self.teacher_weight) * pixel_loss + self.teacher_weight * cross_entropy(soft)
+        loss = ops.mean(pixel_loss, axis=(1, 2))
         if self.dice_weight:
             intersection = ops.sum(person * p_person, axis=(1, 2))
             total = ops.sum(person, axis=(1, 2)) + ops.sum(p_person, axis=(1, 2))
@@ -38,7 +51,7 @@ class SegmentationLoss(keras.losses.Loss):
         return loss
 
     def get_config(self):
-        return {**super().get_config(), "dice_weight": self.dice_weight}
+        return {**super().get_config(), "dice_weight": self.dice_weight, "teacher_weight": self.teacher_weight}
 
 
 @keras.saving.register_keras_serializable(package="greenscreen")

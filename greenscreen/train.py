@@ -47,6 +47,8 @@ DEFAULTS = dict(
     optimizer="rmsprop",  # the write-up's; "adam" suits pretrained encoders
     freeze_encoder=None,  # pretrained presets: "all", or a stride (encoder layers up to it stay fixed)
     pretrained=True,  # pretrained presets start from the encoder's ImageNet weights
+    teacher=None,  # folder of a teacher's probability maps (python -m greenscreen.teach): distillation
+    teacher_weight=0.5,  # share of the cross-entropy taken against the teacher's soft targets
 )
 
 
@@ -90,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="split batches over all local accelerators (keras.distribution, JAX backend)")
     parser.add_argument("--preview-count", type=int, help="validation photos in each epoch's preview grid")
     parser.add_argument("--init-weights", help="start from the weights of this .keras model (fine-tuning)")
+    parser.add_argument("--teacher", metavar="DIR",
+                        help="distil: a teacher's probability maps for the --train photos (python -m greenscreen.teach)")
+    parser.add_argument("--teacher-weight", type=float,
+                        help="share of the cross-entropy taken against the teacher's maps (default 0.5)")
     parser.add_argument("--out", help="run folder (default runs/<preset>-<time>)")
     parser.add_argument("--resume", action="store_true", default=None,
                         help="continue the run in --out from its last.keras")
@@ -130,6 +136,10 @@ def resolve_options(argv) -> dict:
     if options["init_weights"]:
         check_keras_file(options["init_weights"])
     options["freeze_encoder"] = parse_freeze(options["freeze_encoder"])
+    if not 0 <= options["teacher_weight"] <= 1:
+        raise UsageError(f"--teacher-weight must be between 0 and 1, got {options['teacher_weight']}")
+    if options["teacher"] and not Path(expand(options["teacher"])).is_dir():
+        raise UsageError(f"teacher maps not found: {options['teacher']} (write them with python -m greenscreen.teach)")
     if options["optimizer"] not in ("rmsprop", "adam"):
         raise UsageError(f"unknown optimizer {options['optimizer']!r}: choose rmsprop or adam")
     if options["resume"] and args.epochs is None:
@@ -213,6 +223,23 @@ def open_datasets(options: dict):
     return train, val
 
 
+def open_teachers(options: dict, train_sources):
+    """One TeacherMaps per training source (distillation), or None; UsageError when maps are missing."""
+    if not options.get("teacher"):
+        return None
+    from greenscreen.data.teacher import TeacherMaps
+
+    teachers = []
+    for source, _ in train_sources:
+        maps = TeacherMaps(expand(options["teacher"]), source)
+        missing = maps.missing()
+        if missing:
+            raise UsageError(f"the teacher has no map for {len(missing)} photos of {source.path} (first: {missing[0]}): "
+                             f"run python -m greenscreen.teach for this data")
+        teachers.append(maps)
+    return teachers
+
+
 def learning_rate_schedule(options: dict, steps_per_epoch: int):
     """Per-step schedule: the write-up's exponential decay, or cosine to zero; optional warm-up."""
     import keras
@@ -238,7 +265,8 @@ def compile_model(model, options: dict, steps_per_epoch: int):
                  else keras.optimizers.RMSprop(schedule))
     model.compile(
         optimizer=optimizer,
-        loss=SegmentationLoss(dice_weight=options["dice_weight"]),
+        loss=SegmentationLoss(dice_weight=options["dice_weight"],
+                              teacher_weight=options["teacher_weight"] if options.get("teacher") else 0.0),
         metrics=[PersonIoU()],
     )
 
@@ -337,6 +365,7 @@ def train(options: dict) -> int:
         train_sources, batch_size=options["batch_size"], input_size=size, augment=True,
         steps_per_epoch=options["steps_per_epoch"], seed=options["seed"],
         workers=options["workers"], use_multiprocessing=False, cache=options["cache"],
+        teachers=open_teachers(options, train_sources),
     )
     val_data = SegmentationDataset(
         [(source, 1.0) for source in val_sources], batch_size=options["batch_size"], input_size=size,

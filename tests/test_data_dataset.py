@@ -87,8 +87,9 @@ def test_cache_gives_the_same_evaluation_batches():
     assert np.array_equal(plain[0][0], cached[0][0]) and np.array_equal(plain[0][1], cached[0][1])
     augmented = SegmentationDataset(sources, batch_size=5, input_size=(32, 32), augment=True, cache=True)
     augmented.preload()
-    image, mask, box = next(iter(augmented.cache.values()))
+    image, mask, box, teacher_map = next(iter(augmented.cache.values()))
     assert max(image.shape[:2]) == 64 and mask.shape == image.shape[:2] and box is not None
+    assert teacher_map is None  # no teacher given
 
 
 def test_bad_arguments_are_data_errors():

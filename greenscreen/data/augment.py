@@ -148,26 +148,32 @@ def _affine(crop: Crop, out_w: int, out_h: int, reduce: int):
     return tuple(v / reduce for v in (a, b, c, d, e, f))
 
 
-def warp(image: np.ndarray, mask: np.ndarray, crop: Crop, out_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Cut `crop` out of photo and mask and stretch it to out_size (H, W): uint8 HxWx3, uint8 HxW {0,1}."""
+def _warp_plane(picture: Image.Image, crop: Crop, out_size: tuple[int, int]) -> Image.Image:
+    """Cut `crop` out of one picture (photo, mask or teacher map) and stretch it to out_size (H, W)."""
     out_h, out_w = out_size
-    photo, matte = Image.fromarray(image), Image.fromarray(mask * np.uint8(255))
     if crop.angle_deg == 0:
         # Upright crops: Pillow's resize is faster than its affine transform and filters when shrinking.
         box = (crop.cx - crop.width / 2, crop.cy - crop.height / 2, crop.cx + crop.width / 2, crop.cy + crop.height / 2)
-        photo = photo.resize((out_w, out_h), Image.Resampling.BILINEAR, box=box)
-        matte = matte.resize((out_w, out_h), Image.Resampling.BILINEAR, box=box)
-        if crop.flip:
-            photo, matte = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT), matte.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        return np.asarray(photo), (np.asarray(matte) >= 128).astype(np.uint8)
+        picture = picture.resize((out_w, out_h), Image.Resampling.BILINEAR, box=box)
+        return picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if crop.flip else picture
     # Bilinear sampling aliases when shrinking a lot: box-reduce by an integer factor first.
     reduce = max(1, int(min(crop.width / out_w, crop.height / out_h)))
     if reduce > 1:
-        photo, matte = photo.reduce(reduce), matte.reduce(reduce)
+        picture = picture.reduce(reduce)
     coefficients = _affine(crop, out_w, out_h, reduce)
-    photo = photo.transform((out_w, out_h), Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR)
-    matte = matte.transform((out_w, out_h), Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR)
+    return picture.transform((out_w, out_h), Image.Transform.AFFINE, coefficients, Image.Resampling.BILINEAR)
+
+
+def warp(image: np.ndarray, mask: np.ndarray, crop: Crop, out_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Cut `crop` out of photo and mask and stretch it to out_size (H, W): uint8 HxWx3, uint8 HxW {0,1}."""
+    photo = _warp_plane(Image.fromarray(image), crop, out_size)
+    matte = _warp_plane(Image.fromarray(mask * np.uint8(255)), crop, out_size)
     return np.asarray(photo), (np.asarray(matte) >= 128).astype(np.uint8)
+
+
+def warp_soft(soft: np.ndarray, crop: Crop, out_size: tuple[int, int]) -> np.ndarray:
+    """A teacher's person probability (uint8 HxW, 0..255) through the same crop: float32 HxW in [0, 1], not thresholded."""
+    return np.asarray(_warp_plane(Image.fromarray(soft), crop, out_size), dtype=np.float32) / 255.0
 
 
 def stretch(image: np.ndarray, mask: np.ndarray, out_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -228,13 +234,17 @@ def photometric(image: np.ndarray, rng: np.random.Generator, config: AugmentConf
 
 
 def augment(image: np.ndarray, mask: np.ndarray, out_size: tuple[int, int], rng: np.random.Generator,
-            config: AugmentConfig = AugmentConfig(), box=None) -> tuple[np.ndarray, np.ndarray]:
+            config: AugmentConfig = AugmentConfig(), box=None, soft: np.ndarray | None = None):
     """One training sample: float32 HxWx3 in 0..255 and uint8 HxW {0,1} at out_size (H, W).
 
     box: the person box if already known (saves a pass over the mask).
+    soft: a teacher's person probability for the photo (uint8 HxW); when given, a third value comes
+    back: that map through the same crop, float32 HxW in [0, 1] (distillation targets).
     """
     if box is None:
         box = person_box(mask)
     crop = sample_crop(rng, image.shape[1], image.shape[0], box, config)
     photo, matte = warp(image, mask, crop, out_size)
-    return photometric(photo, rng, config), matte
+    if soft is None:
+        return photometric(photo, rng, config), matte
+    return photometric(photo, rng, config), matte, warp_soft(soft, crop, out_size)

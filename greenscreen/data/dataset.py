@@ -5,7 +5,8 @@
     val = SegmentationDataset([(portraits_test, 1.0)], batch_size=8, input_size=(224, 224), augment=False)
 
 Batches are `x float32[B, H, W, 3]` (0..255 RGB, the model contract's input) and
-`y float32[B, H, W, 1]` (1 = person).
+`y float32[B, H, W, 1]` (1 = person). With `teachers` (distillation), `y` gains a second channel:
+the teacher's person probability through the same crop (the hand-made mask where a source has none).
 
 - augment=False: every sample exactly once, sources one after another in order, each photo
   stretched to H x W with PIL bilinear (the evaluation/browser resize); the last batch may be short.
@@ -31,6 +32,7 @@ from PIL import Image
 from .augment import AugmentConfig, augment as augment_sample, person_box, stretch
 from .errors import DataError
 from .source import Source
+from .teacher import TeacherMaps
 
 
 def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
@@ -42,23 +44,28 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     return counts
 
 
-def shrink(image: np.ndarray, mask: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
-    """Scale photo and mask down (never up) so the longer side is at most max_side."""
+def shrink(image: np.ndarray, mask: np.ndarray, max_side: int, soft: np.ndarray | None = None):
+    """Scale photo and mask (and a teacher map, if given) down, never up, so the longer side is at most
+    max_side. Returns (photo, mask) or, with `soft`, (photo, mask, soft)."""
     height, width = mask.shape
     scale = max_side / max(height, width)
     if scale >= 1:
-        return image, mask
+        return (image, mask) if soft is None else (image, mask, soft)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     photo = Image.fromarray(image).resize(size, Image.Resampling.BILINEAR)
     matte = Image.fromarray(mask * np.uint8(255)).resize(size, Image.Resampling.BILINEAR)
-    return np.asarray(photo), (np.asarray(matte) >= 128).astype(np.uint8)
+    shrunk = np.asarray(photo), (np.asarray(matte) >= 128).astype(np.uint8)
+    if soft is None:
+        return shrunk
+    return (*shrunk, np.asarray(Image.fromarray(soft).resize(size, Image.Resampling.BILINEAR)))
 
 
 class SegmentationDataset(keras.utils.PyDataset):
     def __init__(self, sources: list[tuple[Source, float]], batch_size: int, input_size=(224, 224),
                  augment: bool = False, steps_per_epoch: int | None = None, seed: int = 0,
                  workers: int = 1, use_multiprocessing: bool = False, augment_config: AugmentConfig | None = None,
-                 cache: bool = False, cache_max_side: int | None = None, max_queue_size: int = 10):
+                 cache: bool = False, cache_max_side: int | None = None, max_queue_size: int = 10,
+                 teachers: list[TeacherMaps | None] | None = None):
         super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         if not sources:
             raise DataError("no training sources given")
@@ -72,6 +79,11 @@ class SegmentationDataset(keras.utils.PyDataset):
         if steps_per_epoch is not None and steps_per_epoch < 1:
             raise DataError(f"steps per epoch must be at least 1, got {steps_per_epoch}")
         self.sources = [source for source, _ in sources]
+        if teachers is not None and len(teachers) != len(self.sources):
+            raise DataError(f"{len(teachers)} teacher map folders for {len(self.sources)} sources")
+        if teachers is not None and not augment:
+            raise DataError("teacher maps are training targets: use them with augment=True")
+        self.teachers = list(teachers) if teachers is not None and any(teachers) else None
         self.weights = np.array([float(weight) for _, weight in sources])
         self.batch_size = int(batch_size)
         self.input_size = (int(input_size[0]), int(input_size[1]))
@@ -104,12 +116,18 @@ class SegmentationDataset(keras.utils.PyDataset):
         picks = plan[start: start + self.batch_size]
         height, width = self.input_size
         x = np.empty((len(picks), height, width, 3), np.float32)
-        y = np.empty((len(picks), height, width, 1), np.float32)
+        y = np.empty((len(picks), height, width, 1 if self.teachers is None else 2), np.float32)
         for row, (source_index, item_index) in enumerate(picks):
             if self.augment:
                 rng = np.random.default_rng([self.seed, self.epoch, start + row])
-                image, mask, box = self._readable(self._load, int(source_index), int(item_index))
-                x[row], matte = augment_sample(image, mask, self.input_size, rng, self.augment_config, box=box)
+                image, mask, box, soft = self._readable(self._load, int(source_index), int(item_index))
+                if self.teachers is None:
+                    x[row], matte = augment_sample(image, mask, self.input_size, rng, self.augment_config, box=box)
+                else:
+                    # A source without a teacher teaches with its own mask (the second channel = the first).
+                    x[row], matte, y[row, ..., 1] = augment_sample(
+                        image, mask, self.input_size, rng, self.augment_config, box=box,
+                        soft=soft if soft is not None else mask * np.uint8(255))
             else:
                 image, matte = self._readable(self._load_stretched, int(source_index), int(item_index))
                 x[row] = image
@@ -162,10 +180,15 @@ class SegmentationDataset(keras.utils.PyDataset):
         key = (source_index, item_index)
         if self.cache is not None and key in self.cache:
             return self.cache[key]
-        image, mask = self.sources[source_index].load(item_index)
-        if self.cache is not None:
+        source = self.sources[source_index]
+        image, mask = source.load(item_index)
+        teacher = self.teachers[source_index] if self.teachers is not None else None
+        soft = teacher.load(source.name(item_index), mask.shape) if teacher is not None else None
+        if self.cache is not None and soft is None:
             image, mask = shrink(image, mask, self.cache_max_side)
-        entry = (image, mask, person_box(mask))
+        elif self.cache is not None:
+            image, mask, soft = shrink(image, mask, self.cache_max_side, soft=soft)
+        entry = (image, mask, person_box(mask), soft)
         if self.cache is not None:
             self.cache[key] = entry
         return entry

@@ -1,0 +1,115 @@
+"""python -m greenscreen.teach --model models/photo.keras --config configs/live-cpu-1-160.json --out runs/teacher-photo
+
+Writes a teacher model's person probability for every training photo, once, as 8-bit PNGs
+(OUT/<source key>/<photo>.png, greenscreen.data.teacher), so a smaller student can be trained on
+them with `python -m greenscreen.train --teacher OUT` (distillation). The photos are read as the
+page reads them (whole photo stretched to the model's input, flip TTA unless --no-tta, bilinear
+back to the photo's size). Maps that exist already are kept: an interrupted run continues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from greenscreen.data import DataError, open_source
+
+
+class UsageError(Exception):
+    """A one-line message for the person running the command."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m greenscreen.teach", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="the teacher (.keras)")
+    parser.add_argument("--data", action="append", default=[], metavar="SPEC",
+                        help="photos to label: mask folder or COCO spec, as for training (repeatable)")
+    parser.add_argument("--config", help="take the --train specs of this training config (weights are ignored)")
+    parser.add_argument("--out", required=True, help="folder for the maps")
+    parser.add_argument("--no-tta", dest="tta", action="store_false", help="skip the mirrored second pass")
+    parser.add_argument("--batch-size", type=int, default=8)
+    return parser
+
+
+def data_specs(args) -> list[str]:
+    from greenscreen.train import expand, parse_weighted
+
+    specs = list(args.data)
+    if args.config:
+        try:
+            config = json.loads(Path(args.config).read_text())
+        except (OSError, ValueError) as error:
+            raise UsageError(f"cannot read config {args.config}: {error}") from None
+        specs += [parse_weighted(spec)[0] for spec in config.get("train", [])]
+    if not specs:
+        raise UsageError("no photos to label: give --data SPEC or --config FILE")
+    return [expand(spec) for spec in specs]
+
+
+def label(model, source, out: Path, tta: bool, batch_size: int) -> int:
+    """Write the maps `source` lacks; returns how many were written."""
+    from greenscreen.data.teacher import TeacherMaps
+    from greenscreen.predict import person_probabilities
+
+    maps = TeacherMaps(out, source)
+    todo = set(maps.missing())
+    indices = [i for i in range(len(source)) if source.name(i) in todo]
+    written = 0
+    for start in range(0, len(indices), batch_size):
+        names, images = [], []
+        for i in indices[start:start + batch_size]:
+            try:
+                image, _ = source.load(i)
+            except DataError as error:
+                source.skip(i, error)
+                continue
+            names.append(source.name(i))
+            images.append(image)
+        if not images:
+            continue
+        for name, probability in zip(names, person_probabilities(model, images, flip_tta=tta,
+                                                                 batch_size=batch_size, fixed_batch=True)):
+            maps.save(name, probability)
+            written += 1
+        print(f"{source.path}: {min(start + batch_size, len(indices))}/{len(indices)}", flush=True)
+    return written
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        specs = data_specs(args)
+        sources = []
+        for spec in specs:
+            try:
+                sources.append(open_source(spec))
+            except DataError as error:
+                raise UsageError(str(error)) from None
+        from greenscreen.evaluate import UsageError as ModelError, load_keras_model
+
+        try:
+            model = load_keras_model(args.model)
+        except ModelError as error:
+            raise UsageError(str(error)) from None
+        out = Path(args.out)
+        for source in sources:
+            written = label(model, source, out, args.tta, args.batch_size)
+            print(f"{source.path}: {written} new maps, {len(source)} in all", flush=True)
+        (out / "teacher.json").write_text(json.dumps(
+            {"model": str(args.model), "model_name": model.name, "flip_tta": args.tta,
+             "data": [source.describe() for source in sources]}, indent=2) + "\n")
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted (the maps written so far are kept; run again to continue)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

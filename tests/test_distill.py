@@ -1,0 +1,107 @@
+"""Distillation: a teacher's maps are written once per photo, travel through the same crop as the photo,
+and enter the loss as soft targets; a tiny student trains on them end to end."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from greenscreen import teach, train
+from greenscreen.data import open_source
+from greenscreen.data.augment import AugmentConfig, augment
+from greenscreen.data.dataset import SegmentationDataset
+from greenscreen.data.teacher import TeacherMaps, source_key
+from tests.synthetic import make_mask_folder
+
+
+def test_a_teacher_map_goes_through_the_same_crop_as_the_photo():
+    rng_image = np.random.default_rng(1)
+    image = rng_image.integers(0, 255, (60, 80, 3), dtype=np.uint8)
+    mask = np.zeros((60, 80), np.uint8)
+    mask[10:50, 20:45] = 1
+    config = AugmentConfig(color_prob=0, gamma_prob=0, low_light_prob=0, blur_prob=0, noise_prob=0, jpeg_prob=0,
+                           rotate_prob=1.0, flip_prob=0.5)
+    for seed in range(8):
+        photo, matte, soft = augment(image, mask, (32, 32), np.random.default_rng(seed), config, soft=mask * np.uint8(255))
+        plain_photo, plain_matte = augment(image, mask, (32, 32), np.random.default_rng(seed), config)
+        np.testing.assert_array_equal(photo, plain_photo)  # the teacher map changes nothing else
+        np.testing.assert_array_equal(matte, plain_matte)
+        assert soft.dtype == np.float32 and 0 <= soft.min() and soft.max() <= 1
+        assert np.mean((soft >= 0.5) == (matte == 1)) > 0.99  # a map equal to the mask lands on the mask
+
+
+def test_loss_takes_the_teachers_share_of_the_cross_entropy():
+    from greenscreen.losses import SegmentationLoss
+
+    truth = np.zeros((1, 4, 4, 1), np.float32)
+    truth[0, :2] = 1
+    soft = np.full((1, 4, 4, 1), 0.3, np.float32)
+    prediction = np.stack([np.full((1, 4, 4), 0.4), np.full((1, 4, 4), 0.6)], -1).astype(np.float32)
+    hard_only = float(SegmentationLoss()(truth, prediction))
+    both = np.concatenate([truth, soft], -1)
+    assert float(SegmentationLoss(teacher_weight=0.0)(both, prediction)) == pytest.approx(hard_only, rel=1e-5)
+    soft_only = float(SegmentationLoss(teacher_weight=1.0)(both, prediction))
+    expected_soft = -(0.3 * np.log(0.6) + 0.7 * np.log(0.4))
+    assert soft_only == pytest.approx(expected_soft, rel=1e-4)
+    half = float(SegmentationLoss(teacher_weight=0.5)(both, prediction))
+    assert half == pytest.approx((hard_only + expected_soft) / 2, rel=1e-4)
+
+
+def test_dataset_with_teacher_maps_gives_a_second_target_channel(tmp_path):
+    data = make_mask_folder(tmp_path / "data", count=3)
+    source = open_source(str(data))
+    maps = TeacherMaps(tmp_path / "teacher", source)
+    for i in range(len(source)):
+        _, mask = source.load(i)
+        maps.save(source.name(i), np.full(mask.shape, 0.25, np.float32))
+    dataset = SegmentationDataset([(source, 1.0)], batch_size=3, input_size=(32, 32), augment=True,
+                                  teachers=[maps], cache=True)
+    x, y = dataset[0]
+    assert y.shape == (3, 32, 32, 2)
+    assert set(np.unique(y[..., 0])) <= {0.0, 1.0}
+    np.testing.assert_allclose(y[..., 1], 64 / 255, atol=1e-6)  # 0.25 stored as 8 bits
+
+
+def test_a_map_of_the_wrong_size_is_a_clear_error(tmp_path):
+    data = make_mask_folder(tmp_path / "data", count=1)
+    source = open_source(str(data))
+    maps = TeacherMaps(tmp_path / "teacher", source)
+    maps.save(source.name(0), np.zeros((5, 5), np.float32))
+    with pytest.raises(Exception, match="rerun python -m greenscreen.teach"):
+        maps.load(source.name(0), (48, 64))
+
+
+@pytest.mark.slow
+def test_teach_then_train_a_student_on_the_maps(tmp_path, capsys):
+    data = make_mask_folder(tmp_path / "data", count=4)
+    teacher_run = tmp_path / "teacher-run"
+    assert train.main(["--train", str(data), "--val", str(data), "--preset", "tiramisu_lite", "--size", "32",
+                       "--epochs", "1", "--batch-size", "2", "--workers", "0", "--out", str(teacher_run)]) == 0
+    maps_dir = tmp_path / "maps"
+    assert teach.main(["--model", str(teacher_run / "best.keras"), "--data", str(data), "--out", str(maps_dir)]) == 0
+    folder = maps_dir / source_key(open_source(str(data)))
+    assert sorted(p.name for p in folder.glob("*.png")) == [f"p{i:02d}.png" for i in range(4)]
+    first = np.asarray(Image.open(folder / "p00.png"))
+    assert first.shape == (48, 64) and first.dtype == np.uint8
+    assert json.loads((maps_dir / "teacher.json").read_text())["flip_tta"] is True
+    # Running it again writes nothing new (an interrupted run continues where it stopped).
+    capsys.readouterr()
+    assert teach.main(["--model", str(teacher_run / "best.keras"), "--data", str(data), "--out", str(maps_dir)]) == 0
+    assert "0 new maps" in capsys.readouterr().out
+
+    student = tmp_path / "student"
+    assert train.main(["--train", str(data), "--val", str(data), "--preset", "tiramisu_lite", "--size", "32",
+                       "--epochs", "1", "--batch-size", "2", "--workers", "0", "--teacher", str(maps_dir),
+                       "--out", str(student)]) == 0
+    options = json.loads((student / "config.json").read_text())["options"]
+    assert options["teacher"] == str(maps_dir) and options["teacher_weight"] == 0.5
+
+
+def test_training_on_photos_the_teacher_has_not_seen_is_refused(tmp_path, capsys):
+    data = make_mask_folder(tmp_path / "data", count=2)
+    (tmp_path / "maps").mkdir()
+    code = train.main(["--train", str(data), "--val", str(data), "--teacher", str(tmp_path / "maps"),
+                       "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert "python -m greenscreen.teach" in capsys.readouterr().err
