@@ -160,7 +160,7 @@ def test_vendor_whitelist(client):
     assert client.get("/vendor/left-pad/index.js").status_code == 404
     assert client.get("/vendor/@tensorflow/tfjs/dist/tf.min.js").status_code == 404
     assert client.get("/node_modules/@tensorflow/tfjs/dist/tf.min.js").status_code == 404
-    assert set(VENDOR_DIRS) == {"tfjs", "tfjs-backend-wasm", "selfie_segmentation"}
+    assert set(VENDOR_DIRS) == {"tfjs", "tfjs-backend-wasm", "selfie_segmentation", "webm-muxer", "mp4box"}
 
 
 def test_missing_node_modules_says_run_npm_install(site, tmp_path):
@@ -203,6 +203,10 @@ def test_default_app_serves_repo_vendor_files(repo_root):
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     wasm = client.get("/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm")
     assert wasm.status_code == 200 and wasm.data[:4] == b"\x00asm"
+    # The video export's ES modules, with their relative imports beside them.
+    for url in ("/vendor/webm-muxer/webm-muxer.mjs", "/vendor/mp4box/mp4box.all.mjs"):
+        module = client.get(url)
+        assert module.status_code == 200 and module.mimetype == "text/javascript", url
 
 
 def test_serve_defaults_to_loopback():

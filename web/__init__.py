@@ -36,6 +36,9 @@ VENDOR_DIRS = {
     "tfjs": "@tensorflow/tfjs/dist",
     "tfjs-backend-wasm": "@tensorflow/tfjs-backend-wasm/dist",
     "selfie_segmentation": "@mediapipe/selfie_segmentation",
+    # Video export and MP4 input (ES modules, imported by the page): webm-muxer (MIT), mp4box.js (BSD-3).
+    "webm-muxer": "webm-muxer/build",
+    "mp4box": "mp4box/dist",
 }
 
 # Explicit types for what the page loads: the OS mimetypes table differs between machines, and
