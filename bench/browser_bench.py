@@ -1,7 +1,7 @@
-"""python bench/browser_bench.py --data ../shared/data/portraits/test --json runs/bench.json [--markdown runs/bench.md] [--frames 100] [--limit-images K] [--model-dir DIR] [--backends webgl,wasm] [--mediapipe gpu,cpu]
+"""python bench/browser_bench.py --data ../shared/data/portraits/test --json runs/bench.json [--markdown runs/bench.md] [--frames 100] [--limit-images K] [--model live|photo] [--model-dir DIR] [--backends webgl,wasm] [--mediapipe gpu,cpu]
 
 Side-by-side browser benchmark: our segmenter (createSegmenter from /js/segmenter/index.js, exactly as the
-page uses it, on the WebGL and WASM backends of TF.js) against MediaPipe Selfie Segmentation (general
+page uses it, with the live or the photo model (--model), on the WebGL and WASM backends of TF.js) against MediaPipe Selfie Segmentation (general
 256x256 and landscape 144x256, the npm legacy solution served at /vendor/selfie_segmentation/), in ONE
 headless Chromium against the local Flask app, on the same photos and the same fake-webcam clip.
 
@@ -55,6 +55,8 @@ TIMING_IMAGES = 10  # the timed frames cycle over the first photos of the folder
 DEFAULT_WEBCAM_SECONDS = 10.0
 WEBCAM_WARMUP_FRAMES = 3
 BACKEND_CHOICES = ("webgl", "wasm")
+MODEL_CHOICES = ("live", "photo")  # static/js/settings/config.js MODELS; each a folder under --model-dir
+DEFAULT_MODEL = "live"
 MEDIAPIPE_CHOICES = ("gpu", "cpu")  # gpu: its default on desktop (TFLite on WebGL); cpu: XNNPACK in WASM
 DEFAULT_BACKENDS = "webgl,wasm"
 DEFAULT_MEDIAPIPE = "gpu,cpu"
@@ -91,8 +93,8 @@ class SystemSpec:
     variant: str = ""  # mediapipe: "general" | "landscape"
 
 
-def system_specs(backends: list[str], mediapipe: list[str]) -> list[SystemSpec]:
-    specs = [SystemSpec(f"ours-{b}", "ours", b, f"system=ours&backend={b}") for b in backends]
+def system_specs(backends: list[str], mediapipe: list[str], model: str = DEFAULT_MODEL) -> list[SystemSpec]:
+    specs = [SystemSpec(f"ours-{b}", "ours", b, f"system=ours&backend={b}&model={model}") for b in backends]
     for inference in mediapipe:
         for variant, selection in (("general", 0), ("landscape", 1)):
             cpu = "&cpu=1" if inference == "cpu" else ""
@@ -500,7 +502,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--frames", type=_positive_int, default=DEFAULT_FRAMES,
                         help=f"timed frames per system after {WARMUP_FRAMES} warm-up frames (default {DEFAULT_FRAMES})")
     parser.add_argument("--limit-images", type=_positive_int, help="score only the first K photos (quick runs)")
-    parser.add_argument("--model-dir", type=Path, help="exported TF.js model folder to serve as /model/ (default static/model)")
+    parser.add_argument("--model", choices=MODEL_CHOICES, default=DEFAULT_MODEL,
+                        help=f"which of our models to measure (default {DEFAULT_MODEL}: the one camera frames use)")
+    parser.add_argument("--model-dir", type=Path,
+                        help="folder holding the exported live/ and photo/ TF.js models, served as /model/ (default static/model)")
     parser.add_argument("--backends", default=DEFAULT_BACKENDS,
                         type=lambda t: _choices_list(t, BACKEND_CHOICES, "--backends"),
                         help=f"our TF.js backends, comma-separated from {','.join(BACKEND_CHOICES)} (default {DEFAULT_BACKENDS}; empty: none)")
@@ -532,7 +537,7 @@ def main(argv=None) -> int:
 
 def run(args) -> dict:
     began = time.monotonic()
-    specs = system_specs(args.backends, args.mediapipe)
+    specs = system_specs(args.backends, args.mediapipe, args.model)
     families = {spec.family for spec in specs}
     chromium = find_chromium()
     ffmpeg = shutil.which("ffmpeg")
@@ -546,9 +551,10 @@ def run(args) -> dict:
     node_modules = ROOT / "node_modules"
     check_node_modules(node_modules, families)
     model_dir = args.model_dir.resolve() if args.model_dir else None
-    if "ours" in families and not ((model_dir or ROOT / "static" / "model") / "model.json").is_file():
-        raise BenchError(f"no model.json in {model_dir or ROOT / 'static' / 'model'}: "
-                         "export one with `python convert/export_tfjs.py` or pass --model-dir")
+    our_model = (model_dir or ROOT / "static" / "model") / args.model
+    if "ours" in families and not (our_model / "model.json").is_file():
+        raise BenchError(f"no model.json in {our_model}: "
+                         f"export one with `python convert/export_tfjs.py --out {our_model}` or pass --model-dir")
     photos = open_photos(args.data)
     if args.limit_images:
         photos.items = photos.items[: args.limit_images]
@@ -563,8 +569,9 @@ def run(args) -> dict:
         "webcam_seconds": args.webcam_seconds,
         "tta": not args.no_tta,
         "threshold": THRESHOLD,
-        "model_dir": str(model_dir or ROOT / "static" / "model"),
-        "model_card": _model_card(model_dir or ROOT / "static" / "model"),
+        "model": args.model,
+        "model_dir": str(our_model),
+        "model_card": _model_card(our_model),
         "tfjs": package_version(node_modules, "@tensorflow/tfjs"),
         "mediapipe_selfie_segmentation": package_version(node_modules, "@mediapipe/selfie_segmentation"),
         "cpu_model": cpu_model(),

@@ -5,15 +5,17 @@ modules (createSegmenter from /js/segmenter/index.js, buildPipeline from /js/com
 (SwiftShader), one browser at a time:
 
   flicker   mean absolute change of the person mask between consecutive frames of a fake-webcam clip
-            of a still person (one portrait, tiny noise and a 1-pixel jitter): the model's own map,
-            the full-resolution map after upsampling, and after the GPU temporal smoothing (EMA).
-            A still person should give a still mask: lower is better.
+            of a still person (one portrait, tiny noise and a 1-pixel jitter), every frame through the
+            live model twice: as a photo (segment: the model's own map) and as a video frame
+            (segmentForVideo: with the segmenter's temporal smoothing), each at model size and at full
+            resolution after the joint bilateral upsampling. A still person should give a still mask:
+            lower is better.
   boundary  boundary F-score (greenscreen.metrics.boundary_f_score, %) and IoU (%) at the photo's
             full resolution, mask thresholded at 0.5, with joint bilateral vs plain bilinear
             upsampling of the same model output, on --limit portraits of --data (images/ + masks/).
 
-Prints a table; --json writes the numbers. Needs Debian's chromium, ffmpeg (for the clip) and an
-exported model (static/model/model.json, or --model-dir).
+Prints a table; --json writes the numbers. Needs Debian's chromium, ffmpeg (for the clip) and the
+exported models (static/model/live/ and static/model/photo/, or --model-dir holding both).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ CHROMIUM_ARGS = [
     "--use-fake-device-for-media-stream",
 ]
 
-DEFAULT_SMOOTHING = 0.5  # config.js DEFAULT_COMPOSITOR_CONFIG.smoothing
+DEFAULT_SMOOTHING = 0.5  # static/js/settings/config.js DEFAULT_VIDEO_CONFIG.smoothing
 
 # In the page: our own pipeline on an offscreen WebGL2 canvas, fed by the page's segmenter.
 PAGE_SETUP = """async () => {
@@ -63,7 +65,7 @@ PAGE_SETUP = """async () => {
     let key = '';
     const meanAbsDiff = (a, b) => { let s = 0; for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]); return s / a.length; };
     window.__maskBench = {
-        render(source, mask, width, height, settings, smoothing) {
+        render(source, mask, width, height, settings) {
             const next = `${width}x${height}/${mask.width}x${mask.height}`;
             if (next !== key) {
                 pipeline?.cleanUp();
@@ -73,7 +75,7 @@ PAGE_SETUP = """async () => {
                 key = next;
             }
             pipeline.update(settings);
-            pipeline.render({source, mask, smoothing});
+            pipeline.render({source, mask});
             return pipeline;
         },
         meanAbsDiff,
@@ -98,13 +100,14 @@ FLICKER = """async ({frames, smoothing}) => {
     while (video.readyState < 2) await new Promise((r) => setTimeout(r, 20));
     const segmenter = window.greenscreen.segmenter;
     const previous = {};
-    const sums = {model: 0, upsampled: 0, smoothed: 0};
+    const sums = {model: 0, upsampled: 0, smoothed: 0, smoothedUpsampled: 0};
     let counted = 0;
     for (let i = 0; i < frames; i++) {
-        await new Promise((r) => video.requestVideoFrameCallback(() => r()));
-        const mask = await segmenter.segment(video);
-        const pipeline = bench.render(video, mask, video.videoWidth, video.videoHeight, {upsampling: 'bilateral'}, smoothing);
-        const now = {model: mask.data, upsampled: pipeline.readMask('upsampled'), smoothed: pipeline.readMask('smoothed')};
+        const timestamp = await new Promise((r) => video.requestVideoFrameCallback((now) => r(now)));
+        const plain = await segmenter.segment(video);
+        const smoothed = await segmenter.segmentForVideo(video, timestamp, {smoothing});
+        const upsample = (mask) => bench.render(video, mask, video.videoWidth, video.videoHeight, {upsampling: 'bilateral'}).readMask('upsampled');
+        const now = {model: plain.data, upsampled: upsample(plain), smoothed: Float32Array.from(smoothed.data), smoothedUpsampled: upsample(smoothed)};
         if (i > 0) {
             for (const name of Object.keys(sums)) sums[name] += bench.meanAbsDiff(now[name], previous[name]);
             counted++;
@@ -120,10 +123,11 @@ BOUNDARY = """async ({image}) => {
     const bench = window.__maskBench;
     const bytes = Uint8Array.from(atob(image), (c) => c.charCodeAt(0));
     const bitmap = await createImageBitmap(new Blob([bytes]));
-    const mask = await window.greenscreen.segmenter.segment(bitmap, {flip: false});
+    const segmenter = await window.greenscreen.segmenterFor('photo');
+    const mask = await segmenter.segment(bitmap, {flip: false});
     const out = {width: bitmap.width, height: bitmap.height};
     for (const upsampling of ['bilateral', 'bilinear']) {
-        const pipeline = bench.render(bitmap, mask, bitmap.width, bitmap.height, {upsampling}, 0);
+        const pipeline = bench.render(bitmap, mask, bitmap.width, bitmap.height, {upsampling});
         out[upsampling] = bench.packBits(pipeline.readMask('upsampled'));
     }
     bitmap.close();
@@ -142,15 +146,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=20, help="portraits scored for the boundary F-score (default 20)")
     parser.add_argument("--frames", type=int, default=30, help="webcam frames for the flicker measurement (default 30)")
     parser.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING, help=f"temporal smoothing 0-0.95 (default {DEFAULT_SMOOTHING}, the page's)")
-    parser.add_argument("--model-dir", type=Path, default=ROOT / "static" / "model", help="exported TF.js model folder (default static/model)")
+    parser.add_argument("--model-dir", type=Path, default=ROOT / "static" / "model",
+                        help="folder holding the exported live/ and photo/ TF.js models (default static/model)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--skip", choices=["flicker", "boundary"], action="append", default=[], help="leave a measurement out")
     args = parser.parse_args(argv)
     if args.data is None:
         env = os.environ.get("GREENSCREEN_DATA")
         args.data = Path(env) / "portraits" / "test" if env else ROOT.parent / "shared" / "data" / "portraits" / "test"
-    if not (args.model_dir / "model.json").is_file():
-        fail(f"no model.json in {args.model_dir}: export one with `python convert/export_tfjs.py` or pass --model-dir")
+    for kind in ("live", "photo"):
+        if not (args.model_dir / kind / "model.json").is_file():
+            fail(f"no model.json in {args.model_dir / kind}: export one with "
+                 f"`python convert/export_tfjs.py --out {args.model_dir / kind}` or pass --model-dir")
     if "boundary" not in args.skip and not ((args.data / "images").is_dir() and (args.data / "masks").is_dir()):
         fail(f"{args.data} has no images/ and masks/ folders (pass --data, or --skip boundary)")
     if args.limit < 1 or args.frames < 3:
@@ -224,10 +231,10 @@ def measure(args) -> dict:
     if not chromium:
         fail("chromium is not installed (apt-get install chromium)")
     pairs = portraits(args.data, args.limit) if (args.data / "images").is_dir() else []
-    card_path = args.model_dir / "model-card.json"
+    cards = {kind: args.model_dir / kind / "model-card.json" for kind in ("live", "photo")}
     results: dict = {
         "model_dir": str(args.model_dir),
-        "model": json.loads(card_path.read_text()).get("name") if card_path.is_file() else None,
+        "model": {kind: json.loads(path.read_text()).get("name") if path.is_file() else None for kind, path in cards.items()},
         "shipped_model": args.model_dir.resolve() == (ROOT / "static" / "model").resolve(),
     }
     with tempfile.TemporaryDirectory(prefix="mask-quality-") as scratch:
@@ -270,18 +277,20 @@ def measure(args) -> dict:
 
 
 def print_table(results: dict) -> None:
-    model = results["model"] or "?"
-    print(f"model: {model} ({results['model_dir']}), input {results.get('model_input')}")
+    model = ", ".join(f"{kind} {name or '?'}" for kind, name in results["model"].items())
+    print(f"models: {model} ({results['model_dir']}), live input {results.get('model_input')}")
     if not results["shipped_model"]:
         print("note: not the shipped static/model: numbers are for this model only")
     flicker = results.get("flicker")
     if flicker:
         print(f"\nflicker: mean |mask(t) - mask(t-1)| on a still person, {flicker['pairs']} frame pairs, {flicker['size'][0]}x{flicker['size'][1]}")
-        print(f"  {'model output (model size)':<44} {flicker['model']:.5f}")
-        print(f"  {'upsampled (joint bilateral, full size)':<44} {flicker['upsampled']:.5f}")
-        print(f"  {'after temporal smoothing ' + str(flicker['smoothing']):<44} {flicker['smoothed']:.5f}")
+        smoothing = flicker["smoothing"]
+        print(f"  {'model output (model size)':<50} {flicker['model']:.5f}")
+        print(f"  {'upsampled (joint bilateral, full size)':<50} {flicker['upsampled']:.5f}")
+        print(f"  {f'temporal smoothing {smoothing} (model size)':<50} {flicker['smoothed']:.5f}")
+        print(f"  {f'temporal smoothing {smoothing}, then upsampled':<50} {flicker['smoothedUpsampled']:.5f}")
         if flicker["upsampled"] > 0:
-            print(f"  smoothing removes {100 * (1 - flicker['smoothed'] / flicker['upsampled']):.0f} % of the flicker")
+            print(f"  smoothing removes {100 * (1 - flicker['smoothedUpsampled'] / flicker['upsampled']):.0f} % of the flicker")
     boundary = results.get("boundary")
     if boundary:
         n = boundary["bilateral"]["n"]

@@ -151,8 +151,10 @@ def test_schema_problems_finds_missing_and_bad_fields():
 
 
 def test_system_specs_and_argument_validation():
-    names = [s.name for s in bench.system_specs(["wasm"], ["cpu"])]
-    assert names == ["ours-wasm", "mediapipe-general-cpu", "mediapipe-landscape-cpu"]
+    specs = bench.system_specs(["wasm"], ["cpu"])
+    assert [s.name for s in specs] == ["ours-wasm", "mediapipe-general-cpu", "mediapipe-landscape-cpu"]
+    assert specs[0].query == "system=ours&backend=wasm&model=live"
+    assert bench.system_specs(["webgl"], [], "photo")[0].query == "system=ours&backend=webgl&model=photo"
     with pytest.raises(SystemExit):
         bench.parse_args(["--data", "x", "--json", "y", "--backends", "webgpu"])
     with pytest.raises(SystemExit):
@@ -187,11 +189,12 @@ def _mask_folder(root: Path, photo: np.ndarray) -> Path:
 
 
 def _model_dir(tmp_path_factory) -> Path:
+    """A folder holding live/ (the model the bench measures by default): the shipped one, or a fresh export."""
     shipped = REPO_ROOT / "static" / "model"
-    if (shipped / "model.json").is_file():
+    if (shipped / "live" / "model.json").is_file():
         return shipped
     if importlib.util.find_spec("tensorflowjs") is None:  # not imported here: it pulls in TensorFlow
-        pytest.skip("no exported model in static/model and no tensorflowjs to make one")
+        pytest.skip("no exported model in static/model/live and no tensorflowjs to make one")
     folder = tmp_path_factory.mktemp("bench-model")
     script = (
         "from greenscreen.model import build_model;"
@@ -199,8 +202,8 @@ def _model_dir(tmp_path_factory) -> Path:
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO_ROOT, timeout=600)
     subprocess.run([sys.executable, "convert/export_tfjs.py", "--model", str(folder / "m.keras"), "--out",
-                    str(folder / "tfjs")], check=True, cwd=REPO_ROOT, timeout=900, capture_output=True)
-    return folder / "tfjs"
+                    str(folder / "models" / "live")], check=True, cwd=REPO_ROOT, timeout=900, capture_output=True)
+    return folder / "models"
 
 
 @pytest.mark.e2e
@@ -243,7 +246,7 @@ def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_da
         assert system["webcam"]["width"] == 640 and system["webcam"]["height"] == 480
     ours_webgl = report["systems"][0]
     assert ours_webgl["backend"] == "webgl"
-    assert any(f["path"] == "/model/model.json" for f in ours_webgl["files"])
+    assert any(f["path"] == "/model/live/model.json" for f in ours_webgl["files"])
     if data == real:  # MediaPipe finds the people in real portraits (96 mIoU on the full test set)
         assert all(s["miou"] > 80 for s in report["systems"] if s["family"] == "mediapipe")
     assert "ours-webgl / mediapipe-general-gpu" in report["ratios"]

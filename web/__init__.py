@@ -101,7 +101,10 @@ SECURITY_HEADERS = {
 }
 
 NPM_HINT = "front-end libraries are missing: run `npm install` in the project folder"
-MODEL_HINT = "model not found: run `python convert/export_tfjs.py` to export static/model/model.json"
+MODEL_HINT = (
+    "model not found: the page loads static/model/live/ and static/model/photo/; export each with "
+    "`python convert/export_tfjs.py --out static/model/live` (and --out static/model/photo)"
+)
 
 log = logging.getLogger("greenscreen.web")
 

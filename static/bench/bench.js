@@ -1,6 +1,7 @@
 // The side-by-side benchmark page, driven by bench/browser_bench.py (Playwright). One system per page
 // load, from the query string:
-//   /bench/index.html?system=ours&backend=webgl|wasm       our segmenter (createSegmenter, /js/segmenter/index.js)
+//   /bench/index.html?system=ours&backend=webgl|wasm[&model=live|photo]
+//                                                          our segmenter (createSegmenter, /js/segmenter/index.js)
 //   /bench/index.html?system=mediapipe&model=0|1[&cpu=1]   MediaPipe Selfie Segmentation, general | landscape;
 //                                                          cpu=1: its TFLite CPU (XNNPACK) inference instead
 //                                                          of the default WebGL one
@@ -32,15 +33,15 @@ function loadScript(url) {
 }
 
 /** Our segmenter exactly as the page builds it; masks are float32 person probabilities at model size. */
-async function loadOurs(backend) {
+async function loadOurs(backend, model) {
   await loadScript('/vendor/tfjs/tf.es2017.min.js');
   await loadScript('/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js');
   const { createSegmenter } = await import('/js/segmenter/index.js');
-  const segmenter = await createSegmenter({ backend });
+  const segmenter = await createSegmenter({ backend, model });
   if (segmenter.backend !== backend) throw new Error(`asked for the ${backend} backend, got ${segmenter.backend}`);
   return {
     backend: segmenter.backend,
-    describe: () => ({ inputSize: segmenter.inputSize, tfjs: globalThis.tf.version?.tfjs ?? null }),
+    describe: () => ({ model: segmenter.model, inputSize: segmenter.inputSize, tfjs: globalThis.tf.version?.tfjs ?? null }),
     async run(source, { flip = false } = {}) {
       const { data, width, height } = await segmenter.segment(source, { flip });
       return { dtype: 'float32', data, width, height };
@@ -133,7 +134,7 @@ async function start() {
   if (which === 'ours') {
     const backend = params.get('backend') ?? 'webgl';
     if (!['webgl', 'wasm'].includes(backend)) throw new Error(`unknown backend ${backend}`);
-    system = await loadOurs(backend);
+    system = await loadOurs(backend, params.get('model') ?? 'live');
   } else if (which === 'mediapipe') {
     const model = Number(params.get('model') ?? '0');
     if (![0, 1].includes(model)) throw new Error(`unknown MediaPipe model ${model}`);

@@ -1,9 +1,12 @@
-// Wiring only: connects the page's controls to the segmenter, the compositor, the webcam and the
-// photo inputs. Each of those lives in its own module.
+// Wiring only: connects the page's controls to the two segmenters (segmenter/modelSet.js), the
+// compositor, the webcam and the photo inputs. Each of those lives in its own module.
 //
-// For automation (tests/e2e): window.greenscreen = {ready, segmenter, stats, lastMask, state, …}.
+// For automation (tests/e2e): window.greenscreen = {ready, segmenter, segmenters, compositor,
+// lastMask, stats, state, processPhoto, …} (see `api` at the end).
 
-import { DEFAULT_SEGMENTER_CONFIG, MAX_COMPOSITE_PIXELS } from './settings/config.js';
+import { createCompositor } from './compositor/index.js';
+import { sourceSize } from './compositor/geometry.js';
+import { renderPhoto, renderVideoFrame } from './framePath.js';
 import {
   BUILT_IN_BACKGROUNDS,
   USER_BACKGROUND_ID,
@@ -12,218 +15,146 @@ import {
   restoreUploadedBackground,
   useUploadedBackground,
 } from './input/backgrounds.js';
-import { sourceSize } from './compositor/geometry.js';
-import { createTemporalSmoother } from './compositor/maskmath.js';
-import { summarizeCard } from './ui/modelcard.js';
-import { UserError, bindPhotoSources, loadPhoto } from './input/photo.js';
-import { createPreferredCompositor } from './compositor/webgl2/compositor.js';
-import { createSegmenter } from './segmenter/index.js';
-import { backgroundChoiceValue, loadSettings, parseBackgroundChoice, saveSettings } from './settings/userSettings.js';
-import { createFpsMeter, createRunningMean, formatStats } from './ui/stats.js';
+import { bindPhotoSources, loadPhoto } from './input/photo.js';
 import { createWebcam } from './input/webcam.js';
+import { createModelSet } from './segmenter/modelSet.js';
+import { MAX_COMPOSITE_PIXELS } from './settings/config.js';
+import { loadSettings, saveSettings } from './settings/userSettings.js';
+import { bindControls, fillBackgroundOptions, showWebcamState, syncControls } from './ui/controls.js';
+import { downloadCanvas, downloadName } from './ui/download.js';
+import { findElements } from './ui/elements.js';
+import { UserError } from './ui/messages.js';
+import { modelStatusText } from './ui/modelcard.js';
+import { createModelPanel } from './ui/modelPanel.js';
+import { createFpsMeter, createRunningMean, formatStats } from './ui/stats.js';
+import { createStatusLine } from './ui/status.js';
 
-const $ = (id) => document.getElementById(id);
-const ui = {
-  status: $('status'),
-  statusBackend: $('status-backend'),
-  statusModel: $('status-model'),
-  statusMessage: $('status-message'),
-  result: $('result'),
-  dropZone: $('drop-zone'),
-  stageHint: $('stage-hint'),
-  stats: $('stats'),
-  download: $('download'),
-  video: $('webcam-video'),
-  photoInput: $('photo-input'),
-  webcamStart: $('webcam-start'),
-  hintWebcam: $('hint-webcam'),
-  mirror: $('mirror-toggle'),
-  tta: $('tta-toggle'),
-  backgroundSelect: $('background-select'),
-  backgroundPictures: $('background-pictures'),
-  backgroundInput: $('background-input'),
-  backgroundForget: $('background-forget'),
-  blurField: $('blur-field'),
-  blur: $('blur-strength'),
-  blurValue: $('blur-value'),
-  colorField: $('color-field'),
-  color: $('color-picker'),
-  feather: $('feather'),
-  featherValue: $('feather-value'),
-  smoothing: $('smoothing'),
-  smoothingValue: $('smoothing-value'),
-  backendSelect: $('backend-select'),
-  modelProgress: $('model-progress'),
-  modelProgressText: $('model-progress-text'),
-  modelCard: $('model-card'),
-};
-
+const ui = findElements(document);
 const settings = loadSettings(globalThis.localStorage);
 const state = {
   mode: 'idle', // 'idle' | 'photo' | 'webcam'
   backend: null,
-  model: 'loading', // 'loading' | 'ready' | 'error'
+  model: 'loading', // the live model, which the page needs to start: 'loading' | 'ready' | 'error'
+  models: { live: 'idle', photo: 'idle' }, // each 'idle' | 'loading' | 'ready' | 'error'
+  resultModel: null, // which model made the result on screen: 'live' | 'photo' | null
   webcam: 'off',
   error: null, // the message shown in #status when the last action failed
   modelError: null,
   notice: null,
   backendNotice: null, // why the backend differs from the one asked for
   contextLosses: 0,
-  photo: null, // {width, height, originalWidth, originalHeight, capped}
+  photo: null, // {name, width, height, originalWidth, originalHeight, capped}
   settings,
 };
 const stats = { fps: 0, inferenceMs: 0, compositeMs: 0, frames: 0, numTensors: 0 };
 const fpsMeter = createFpsMeter(30);
 const inferenceMean = createRunningMean(0.1);
 const compositeMean = createRunningMean(0.1);
-const smoother = createTemporalSmoother(); // the Canvas2D path's; the WebGL2 pipeline smooths on the GPU
+const status = createStatusLine(ui, state);
+const modelPanel = createModelPanel(ui);
+const progress = { live: 0, photo: 0 };
 // ?compositor=canvas2d forces the fallback (default: WebGL2 when the browser has it).
 const compositorChoice = new URLSearchParams(globalThis.location?.search).get('compositor') ?? 'auto';
 
-let segmenter = null;
 let compositor = null;
-let card = null;
 let userBackground = null; // ImageBitmap of the uploaded background
 let lastSource = null; // what the current result was made from (photo bitmap or last camera frame)
 let lastMask = null;
 let frameInFlight = Promise.resolve();
-
-// ---------------------------------------------------------------- status line
-
-function setMessage(text, kind = 'info') {
-  ui.statusMessage.textContent = text ?? '';
-  ui.statusMessage.dataset.kind = kind;
-  state.error = kind === 'error' ? text : null;
-  state.notice = kind === 'notice' ? text : null;
-}
-
-function showError(error) {
-  const text = error instanceof Error ? error.message : String(error);
-  if (!(error instanceof UserError)) console.error(error);
-  setMessage(text, 'error');
-}
-
-function setModelStatus(text, kind) {
-  ui.statusModel.textContent = `model: ${text}`;
-  ui.statusModel.dataset.kind = kind;
-}
-
-function setBackendStatus(backend) {
-  ui.statusBackend.textContent = `backend: ${backend ?? '—'}`;
-  ui.statusBackend.dataset.kind = backend ? 'ok' : 'pending';
-}
-
-function setProgress(fraction) {
-  ui.modelProgress.value = fraction;
-  ui.modelProgressText.textContent = `${Math.round(fraction * 100)} %`;
-}
+let videoSession = 0; // bumped when a camera (or video) stops: its frames still in flight are dropped
+let reloading = null; // the model reload under way (backend switch, lost context), or null
 
 function showStats() {
   stats.numTensors = globalThis.tf?.memory().numTensors ?? 0;
   ui.stats.textContent = formatStats(stats);
 }
 
-// ---------------------------------------------------------------- model
+// ---------------------------------------------------------------- models
 
-async function loadCard() {
-  try {
-    const response = await fetch(DEFAULT_SEGMENTER_CONFIG.cardUrl);
-    if (!response.ok) return null;
-    return await response.json();
-  } catch {
-    return null;
-  }
+function showModelStatus() {
+  const describe = (kind) => ({
+    status: models.status(kind),
+    inputSize: models.get(kind)?.inputSize,
+    progress: progress[kind],
+  });
+  const { text, kind } = modelStatusText({ live: describe('live'), photo: describe('photo') });
+  status.model(text, kind);
+  const shown = state.resultModel ?? 'live';
+  modelPanel.show(shown, models.get(shown), { producedResult: state.resultModel !== null });
 }
 
-function showCard(modelCard, segmenterInfo) {
-  const rows = summarizeCard(modelCard);
-  if (!rows.some(([label]) => label === 'Input') && segmenterInfo) {
-    rows.push(['Input', segmenterInfo.inputSize.join('×')]);
-  }
-  ui.modelCard.replaceChildren(
-    ...rows.flatMap(([label, value]) => {
-      const term = document.createElement('dt');
-      term.textContent = label;
-      const detail = document.createElement('dd');
-      detail.textContent = value;
-      return [term, detail];
-    }),
-  );
+const models = createModelSet({
+  onChange(kind, { status: modelStatus, progress: fraction, segmenter, error }) {
+    state.models[kind] = modelStatus;
+    if (fraction !== undefined) {
+      progress[kind] = fraction;
+      modelPanel.progress(fraction);
+    }
+    if (kind === 'live') {
+      state.model = modelStatus;
+      state.modelError = error?.message ?? null;
+    }
+    if (segmenter) {
+      state.backend = segmenter.backend;
+      if (segmenter.backend === settings.backend) state.backendNotice = null;
+      ui.backendSelect.value = segmenter.backend === 'cpu' ? settings.backend : segmenter.backend;
+    } else if (modelStatus === 'error') {
+      state.backend = globalThis.tf?.getBackend() ?? null;
+    }
+    status.backend(kind === 'live' && modelStatus === 'loading' ? null : state.backend);
+    if (error) status.error(error);
+    showModelStatus();
+  },
+  onNotice(text) {
+    state.backendNotice = text; // e.g. "WEBGL is not available …, so the model runs on WASM"
+    status.message(text, 'notice');
+  },
+  onContextLost: recoverFromContextLoss,
+});
+
+/** Load both models again (the ones asked for so far) once no frame uses the old ones. */
+function reloadModels(backend, { fresh = false } = {}) {
+  reloading = (async () => {
+    await frameInFlight;
+    try {
+      await models.reload(backend, { fresh });
+    } finally {
+      reloading = null;
+    }
+  })();
+  return reloading;
 }
 
-async function loadModel(backend, { freshBackend = false } = {}) {
-  const previous = segmenter;
-  segmenter = null; // the camera loop skips frames until the new one is ready
-  await frameInFlight;
-  previous?.dispose();
-  state.model = 'loading';
-  setModelStatus('loading…', 'pending');
-  setBackendStatus(null);
-  setProgress(0);
-  try {
-    const loaded = await createSegmenter({
-      backend,
-      inputSize: card?.input_size ?? null,
-      onProgress: (fraction) => {
-        setProgress(fraction);
-        setModelStatus(fraction < 1 ? `downloading ${Math.round(fraction * 100)} %` : 'starting…', 'pending');
-      },
-      onNotice: (text) => {
-        state.backendNotice = text; // e.g. "WEBGL is not available …, so the model runs on WASM"
-        setMessage(text, 'notice');
-      },
-      onContextLost: recoverFromContextLoss,
-      freshBackend,
-    });
-    segmenter = loaded;
-    if (loaded.backend === backend) state.backendNotice = null;
-    state.backend = loaded.backend;
-    state.model = 'ready';
-    state.modelError = null;
-    ui.backendSelect.value = loaded.backend === 'cpu' ? backend : loaded.backend;
-    setBackendStatus(loaded.backend);
-    setModelStatus(`ready (${loaded.inputSize.join('×')})`, 'ok');
-    showCard(card, loaded);
-    smoother.reset();
-    return loaded;
-  } catch (error) {
-    state.model = 'error';
-    state.modelError = error.message;
-    state.backend = globalThis.tf?.getBackend() ?? null;
-    setBackendStatus(state.backend);
-    setModelStatus('not loaded', 'error');
-    showError(error);
-    throw error;
-  }
-}
-
-/** The GPU took the WebGL context away: rebuild the backend and reload the model (cached). */
+/** The GPU took the WebGL context away: rebuild the backend and reload the models (cached). */
 function recoverFromContextLoss() {
-  setMessage('The GPU context was lost (a driver reset, or too many GPU pages); restarting the model…', 'notice');
+  if (reloading) return; // both models hear the same loss: one recovery serves them
+  status.message('The GPU context was lost (a driver reset, or too many GPU pages); restarting the model…', 'notice');
   state.contextLosses++;
-  loadModel(settings.backend, { freshBackend: true }).then(
-    () => setMessage(`Recovered from a lost GPU context; running on ${state.backend}.`, 'notice'),
+  reloadModels(settings.backend, { fresh: true }).then(
+    () => status.message(`Recovered from a lost GPU context; running on ${state.backend}.`, 'notice'),
     () => {},
   );
 }
 
-function requireSegmenter() {
-  if (segmenter) return segmenter;
-  throw new UserError(
-    state.model === 'loading'
-      ? 'The model is still loading: try again in a moment.'
-      : `The model is not loaded${state.modelError ? `: ${state.modelError}` : '.'}`,
-  );
+/** The ready segmenter for `kind`, loading the photo model on first use; throws a UserError. */
+async function segmenterFor(kind) {
+  if (reloading) await reloading.catch(() => {});
+  if (kind === 'photo' && models.status('photo') !== 'ready') status.message('Loading the photo model…');
+  try {
+    return await models.load(kind, state.backend ?? settings.backend);
+  } catch (error) {
+    throw new UserError(`The ${kind} model is not loaded: ${error.message}`);
+  }
 }
 
 // ---------------------------------------------------------------- compositing
 
-function liveSettings() {
+function liveSettings(mode = state.mode) {
   return {
     color: settings.color,
     blurStrength: settings.blurStrength,
     feather: settings.feather,
-    mirror: state.mode === 'webcam' && settings.mirror,
+    mirror: mode === 'webcam' && settings.mirror,
   };
 }
 
@@ -238,19 +169,18 @@ async function backgroundImageFor(choice) {
 
 /** Structural change (background kind or picture): build a new compositor. */
 async function rebuildCompositor() {
-  const choice = { background: settings.background, backgroundId: settings.backgroundId };
   let backgroundImage;
   try {
-    backgroundImage = await backgroundImageFor(choice);
+    backgroundImage = await backgroundImageFor(settings);
   } catch (error) {
-    showError(error);
+    status.error(error);
     // fall back to the default picture so the page keeps working
     Object.assign(settings, { background: 'image', backgroundId: BUILT_IN_BACKGROUNDS[0].id });
     backgroundImage = await loadBuiltInBackground(settings.backgroundId);
-    syncControls();
+    syncControls(ui, settings);
   }
   compositor?.cleanUp();
-  compositor = createPreferredCompositor({
+  compositor = createCompositor({
     compositor: compositorChoice,
     canvas: ui.result,
     background: settings.background,
@@ -269,10 +199,14 @@ function renderStill() {
   showStats();
 }
 
-function showResult() {
+function showResult(modelKind) {
   ui.stageHint.hidden = true;
   ui.result.classList.add('has-result');
   ui.download.disabled = false;
+  if (state.resultModel !== modelKind) {
+    state.resultModel = modelKind;
+    showModelStatus();
+  }
 }
 
 // ---------------------------------------------------------------- photos
@@ -282,30 +216,37 @@ async function processPhoto(file) {
     webcam.stop();
     await frameInFlight; // a camera frame still in flight must not overwrite the photo's result
   }
-  setMessage('Reading the photo…');
+  status.message('Reading the photo…');
   try {
     const photo = await loadPhoto(file, MAX_COMPOSITE_PIXELS);
-    const active = requireSegmenter();
-    setMessage('Finding the person…');
-    const started = performance.now();
-    const mask = await active.segment(photo.image, { flip: settings.photoFlipTTA });
-    stats.inferenceMs = performance.now() - started;
-    stats.fps = 0;
+    const segmenter = await segmenterFor('photo');
+    status.message('Finding the person…');
+    const { mask, inferenceMs, compositeMs } = await renderPhoto({
+      segmenter,
+      compositor: () => {
+        compositor.update(liveSettings('photo')); // a photo is never mirrored
+        return compositor;
+      },
+      image: photo.image,
+      flip: settings.photoFlipTTA,
+    });
+    Object.assign(stats, { inferenceMs, compositeMs, fps: 0 });
     if (lastSource instanceof ImageBitmap && lastSource !== photo.image) lastSource.close();
     lastSource = photo.image;
     lastMask = mask;
     state.mode = 'photo';
     state.photo = {
+      name: file.name || null,
       width: photo.width,
       height: photo.height,
       originalWidth: photo.originalWidth,
       originalHeight: photo.originalHeight,
       capped: photo.capped,
     };
-    renderStill();
-    showResult();
+    showStats();
+    showResult(mask.model);
     const megapixels = (MAX_COMPOSITE_PIXELS / 1e6).toFixed(0);
-    setMessage(
+    status.message(
       photo.capped
         ? `Large photo (${photo.originalWidth}×${photo.originalHeight}): the result is ${photo.width}×${photo.height}, capped at ${megapixels} megapixels to protect memory.`
         : `Photo ${photo.width}×${photo.height} done.`,
@@ -313,38 +254,45 @@ async function processPhoto(file) {
     );
     return state.photo;
   } catch (error) {
-    showError(error);
+    status.error(error);
     throw error;
   }
 }
 
 // ---------------------------------------------------------------- webcam
 
-async function processFrame(video) {
-  const active = segmenter;
+/**
+ * One frame of a playing <video> (the camera's, or another video's) at `timestamp` ms: live model,
+ * smoothing with the frames before, composited. Frames are skipped while no model is ready.
+ */
+async function processFrame(video, timestamp = performance.now()) {
+  const segmenter = reloading ? null : models.get('live');
   // no model (loading, or reloading after a backend switch) or no picture yet: skip this frame
-  if (!active || !compositor || video.readyState < 2 || !video.videoWidth) return;
+  if (!segmenter || !compositor || video.readyState < 2 || !video.videoWidth) return;
+  const session = videoSession;
   const done = (async () => {
-    const started = performance.now();
-    let raw;
+    let result;
     try {
-      raw = await active.segment(video);
+      result = await renderVideoFrame({
+        segmenter,
+        compositor: () => compositor,
+        source: video,
+        timestamp,
+        smoothing: settings.smoothing,
+      });
     } catch (error) {
-      if (active !== segmenter || active.contextLost) return; // reloading: skip this frame
+      if (reloading || segmenter !== models.get('live') || segmenter.contextLost) return; // skip this frame
       throw error;
     }
-    const inferred = performance.now();
-    const gpuSmoothing = compositor.kind === 'webgl2';
-    const mask = gpuSmoothing ? raw : { ...raw, data: smoother.apply(raw.data, settings.smoothing) };
+    if (session !== videoSession) return; // stopped while the model ran: the still is already kept
     lastSource = video;
-    lastMask = mask;
-    const compositeMs = compositor.render(video, mask, { smoothing: settings.smoothing });
+    lastMask = result.mask;
     stats.frames++;
     stats.fps = fpsMeter.tick(performance.now());
-    stats.inferenceMs = inferenceMean.add(inferred - started);
-    stats.compositeMs = compositeMean.add(compositeMs);
+    stats.inferenceMs = inferenceMean.add(result.inferenceMs);
+    stats.compositeMs = compositeMean.add(result.compositeMs);
     if (stats.frames % 10 === 1) showStats();
-    if (stats.frames === 1) showResult();
+    if (stats.frames === 1 || state.resultModel !== result.mask.model) showResult(result.mask.model);
   })();
   frameInFlight = done.catch(() => {});
   await done;
@@ -365,188 +313,130 @@ function freezeLastFrame() {
   lastSource = still;
 }
 
+function onWebcamState(webcamState) {
+  state.webcam = webcamState;
+  showWebcamState(ui, webcamState);
+  if (webcamState === 'on') {
+    state.mode = 'webcam';
+    fpsMeter.reset();
+    inferenceMean.reset();
+    compositeMean.reset();
+    compositor?.update(liveSettings());
+    status.message('Camera on.');
+  } else if (webcamState === 'off' && state.mode === 'webcam') {
+    videoSession++;
+    freezeLastFrame();
+    state.mode = lastSource ? 'photo' : 'idle';
+    stats.fps = 0;
+    showStats();
+    renderStill();
+    // The next camera start begins without the old frames' state (and holds no tensor meanwhile).
+    models.get('live')?.resetVideo();
+  }
+}
+
 const webcam = createWebcam({
   video: ui.video,
   onFrame: processFrame,
-  onError: (text) => setMessage(text, 'error'),
-  onStateChange: (webcamState) => {
-    state.webcam = webcamState;
-    const on = webcamState !== 'off';
-    ui.webcamStart.textContent = on ? 'Stop camera' : 'Start camera';
-    ui.webcamStart.setAttribute('aria-pressed', String(on));
-    ui.webcamStart.classList.toggle('active', on);
-    ui.hintWebcam.textContent = on ? 'Starting…' : 'Start camera';
-    if (webcamState === 'on') {
-      state.mode = 'webcam';
-      fpsMeter.reset();
-      inferenceMean.reset();
-      compositeMean.reset();
-      smoother.reset();
-      compositor?.resetSmoothing?.();
-      compositor?.update(liveSettings());
-      setMessage('Camera on.');
-    } else if (webcamState === 'off' && state.mode === 'webcam') {
-      freezeLastFrame();
-      state.mode = lastSource ? 'photo' : 'idle';
-      stats.fps = 0;
-      showStats();
-      renderStill();
-    }
-  },
+  onError: (text) => status.message(text, 'error'),
+  onStateChange: onWebcamState,
 });
 
 function toggleWebcam() {
-  if (webcam.state === 'off') {
-    if (!segmenter) {
-      showError(new UserError(requireSegmenterMessage()));
-      return;
-    }
-    setMessage('Asking for the camera…');
-    webcam.start();
-  } else {
+  if (webcam.state !== 'off') {
     webcam.stop();
-    setMessage('Camera off.');
+    status.message('Camera off.');
+    return;
   }
-}
-
-function requireSegmenterMessage() {
-  try {
-    requireSegmenter();
-    return '';
-  } catch (error) {
-    return error.message;
+  if (!models.get('live')) {
+    const why = state.model === 'loading' ? 'still loading: try again in a moment' : `not loaded: ${state.modelError}`;
+    status.error(new UserError(`The model is ${why}.`));
+    return;
   }
-}
-
-// ---------------------------------------------------------------- download
-
-function download() {
-  ui.result.toBlob((blob) => {
-    if (!blob) {
-      showError(new UserError('The result could not be encoded as PNG.'));
-      return;
-    }
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(blob);
-    link.download = 'greenscreen.png';
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-  }, 'image/png');
+  status.message('Asking for the camera…');
+  webcam.start();
 }
 
 // ---------------------------------------------------------------- controls
 
-function fillBackgroundOptions() {
-  const options = BUILT_IN_BACKGROUNDS.map(({ id, label }) => new Option(label, `image:${id}`));
-  if (userBackground) options.push(new Option('Your picture', `image:${USER_BACKGROUND_ID}`));
-  ui.backgroundPictures.replaceChildren(...options);
-  ui.backgroundForget.hidden = !userBackground;
-}
-
-function syncControls() {
-  ui.backgroundSelect.value = backgroundChoiceValue(settings);
-  ui.blur.value = settings.blurStrength;
-  ui.blurValue.textContent = `${settings.blurStrength}`;
-  ui.color.value = settings.color;
-  ui.feather.value = settings.feather;
-  ui.featherValue.textContent = settings.feather.toFixed(2);
-  ui.smoothing.value = settings.smoothing;
-  ui.smoothingValue.textContent = settings.smoothing.toFixed(2);
-  ui.mirror.checked = settings.mirror;
-  ui.tta.checked = settings.photoFlipTTA;
-  ui.backendSelect.value = settings.backend;
-  ui.blurField.hidden = settings.background !== 'blur';
-  ui.colorField.hidden = settings.background !== 'color';
-  ui.dropZone.dataset.background = settings.background;
-}
-
 function changeSettings(changes, { structural = false } = {}) {
   Object.assign(settings, changes);
   saveSettings(globalThis.localStorage, settings);
-  syncControls();
-  if (structural) return rebuildCompositor().catch(showError);
+  syncControls(ui, settings);
+  if (structural) return rebuildCompositor().catch(status.error);
   compositor?.update(liveSettings());
   renderStill();
   return Promise.resolve();
 }
 
-function bindControls() {
-  ui.backgroundSelect.addEventListener('change', () =>
-    changeSettings(parseBackgroundChoice(ui.backgroundSelect.value), { structural: true }),
-  );
-  ui.blur.addEventListener('input', () => changeSettings({ blurStrength: Number(ui.blur.value) }));
-  ui.color.addEventListener('input', () => changeSettings({ color: ui.color.value }));
-  ui.feather.addEventListener('input', () => changeSettings({ feather: Number(ui.feather.value) }));
-  ui.smoothing.addEventListener('input', () => changeSettings({ smoothing: Number(ui.smoothing.value) }));
-  ui.mirror.addEventListener('change', () => changeSettings({ mirror: ui.mirror.checked }));
-  ui.tta.addEventListener('change', () => changeSettings({ photoFlipTTA: ui.tta.checked }));
-  ui.backendSelect.addEventListener('change', () => {
-    const backend = ui.backendSelect.value;
+function showBackgroundOptions() {
+  fillBackgroundOptions(ui, BUILT_IN_BACKGROUNDS, userBackground ? USER_BACKGROUND_ID : null);
+}
+
+const handlers = {
+  change: changeSettings,
+  backend(backend) {
     changeSettings({ backend });
-    setMessage(`Switching to ${backend}…`);
-    loadModel(backend).then(() => setMessage(`Now running on ${state.backend}.`), () => {});
-  });
-  ui.backgroundInput.addEventListener('change', async () => {
-    const file = ui.backgroundInput.files?.[0];
-    ui.backgroundInput.value = '';
-    if (!file) return;
+    status.message(`Switching to ${backend}…`);
+    reloadModels(backend).then(() => status.message(`Now running on ${state.backend}.`), () => {});
+  },
+  async uploadBackground(file) {
     try {
       const image = await useUploadedBackground(file);
       userBackground?.close();
       userBackground = image;
-      fillBackgroundOptions();
+      showBackgroundOptions();
       await changeSettings({ background: 'image', backgroundId: USER_BACKGROUND_ID }, { structural: true });
-      setMessage('Background picture set; it is kept in this browser for your next visit.');
+      status.message('Background picture set; it is kept in this browser for your next visit.');
     } catch (error) {
-      showError(error);
+      status.error(error);
     }
-  });
-  ui.backgroundForget.addEventListener('click', async () => {
+  },
+  async forgetBackground() {
     await forgetUploadedBackground().catch(() => {});
     userBackground?.close();
     userBackground = null;
-    fillBackgroundOptions();
+    showBackgroundOptions();
     if (settings.backgroundId === USER_BACKGROUND_ID) {
       await changeSettings({ background: 'image', backgroundId: BUILT_IN_BACKGROUNDS[0].id }, { structural: true });
     }
-    setMessage('Uploaded background forgotten.');
-  });
-  ui.webcamStart.addEventListener('click', toggleWebcam);
-  ui.hintWebcam.addEventListener('click', toggleWebcam);
-  ui.download.addEventListener('click', download);
-  bindPhotoSources({
-    input: ui.photoInput,
-    dropZone: ui.dropZone,
-    onFile: (file) => processPhoto(file).catch(() => {}),
-  });
-}
+    status.message('Uploaded background forgotten.');
+  },
+  toggleWebcam,
+  async download() {
+    const name = downloadName(state.mode === 'photo' && lastSource instanceof ImageBitmap ? state.photo?.name : 'camera');
+    if (!(await downloadCanvas(ui.result, name))) status.error(new UserError('The result could not be encoded as PNG.'));
+  },
+};
 
 // ---------------------------------------------------------------- start
 
 async function start() {
   userBackground = await restoreUploadedBackground();
   if (!userBackground && settings.backgroundId === USER_BACKGROUND_ID) settings.backgroundId = BUILT_IN_BACKGROUNDS[0].id;
-  fillBackgroundOptions();
-  syncControls();
-  bindControls();
+  showBackgroundOptions();
+  syncControls(ui, settings);
+  bindControls(ui, handlers);
+  bindPhotoSources({ input: ui.photoInput, dropZone: ui.dropZone, onFile: (file) => processPhoto(file).catch(() => {}) });
   const compositorReady = rebuildCompositor();
-  card = await loadCard();
-  showCard(card, null);
-  await loadModel(settings.backend);
+  await models.load('live', settings.backend); // the photo model waits for the first photo
   await compositorReady;
   showStats();
   if (state.error || state.mode !== 'idle') return api;
-  if (state.backendNotice) setMessage(state.backendNotice, 'notice');
-  else setMessage('Ready. Drop a photo or start the camera.');
+  if (state.backendNotice) status.message(state.backendNotice, 'notice');
+  else status.message('Ready. Drop a photo or start the camera.');
   return api;
 }
 
 const api = {
   ready: null,
+  /** The live segmenter (camera and video frames), or null while it loads. */
   get segmenter() {
-    return segmenter;
+    return models.get('live');
+  },
+  /** Both segmenters: {live, photo}, each null until loaded (photo: after the first photo). */
+  get segmenters() {
+    return { live: models.get('live'), photo: models.get('photo') };
   },
   get compositor() {
     return compositor;
@@ -556,8 +446,12 @@ const api = {
   },
   stats,
   state,
+  /** The ready segmenter for 'live' or 'photo', loading it first when needed. */
+  segmenterFor,
   /** Segment and composite a photo Blob/File, as if dropped on the page; resolves to its size. */
   processPhoto,
+  /** One camera or video frame through the live model and the compositor (what the webcam loop does). */
+  processFrame,
   /** 'webgl2' (the GPU pipeline) or 'canvas2d' (the fallback). */
   get compositorKind() {
     return compositor?.kind ?? null;

@@ -5,8 +5,8 @@
 
 Chromium is Debian's (`apt-get install chromium`), driven by Playwright's Python client; Playwright's
 own browser download is never used. Tests are skipped with the reason when Chromium, Playwright,
-ffmpeg (webcam tests) or the exported model (static/model/model.json) is missing.
-GREENSCREEN_E2E_MODEL_DIR points the server at another exported model folder.
+ffmpeg (webcam tests) or the exported models (static/model/live/ and static/model/photo/) are missing.
+GREENSCREEN_E2E_MODEL_DIR points the server at another folder holding live/ and photo/.
 """
 
 from __future__ import annotations
@@ -85,12 +85,16 @@ def model_dir() -> Path:
     return Path(os.environ.get("GREENSCREEN_E2E_MODEL_DIR") or DEFAULT_MODEL_DIR)
 
 
+MODEL_KINDS = ("live", "photo")  # static/js/settings/config.js MODELS
+
+
 @pytest.fixture(scope="session")
 def server():
-    """The app serving static/ with the shipped model; skips when no model has been exported."""
+    """The app serving static/ with the shipped models; skips when one has not been exported."""
     folder = model_dir()
-    if not (folder / "model.json").is_file():
-        pytest.skip(f"no exported model in {folder}: run `python convert/export_tfjs.py`")
+    for kind in MODEL_KINDS:
+        if not (folder / kind / "model.json").is_file():
+            pytest.skip(f"no exported {kind} model in {folder / kind}: run `python convert/export_tfjs.py --out {folder / kind}`")
     handle, stop = start_server({"MODEL_DIR": folder})
     yield handle
     stop()

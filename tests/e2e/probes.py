@@ -1,12 +1,13 @@
 """JavaScript the browser tests inject into the page (passed to page.evaluate)."""
 
-# Wraps the live segmenter's segment(): counts calls in flight (the camera loop must wait for each
-# frame before the next) and records tf.memory().numTensors after each one has finished.
+# Wraps the live segmenter's segmentForVideo() (every camera frame goes through it): counts calls
+# in flight (the camera loop must wait for each frame before the next) and records
+# tf.memory().numTensors after each one has finished.
 SEGMENT_PROBE = """() => {
     const segmenter = window.greenscreen.segmenter;
-    const original = segmenter.segment;
+    const original = segmenter.segmentForVideo;
     const probe = {inFlight: 0, maxInFlight: 0, calls: 0, tensors: [], failures: 0};
-    segmenter.segment = async (...args) => {
+    segmenter.segmentForVideo = async (...args) => {
         probe.inFlight++;
         probe.calls++;
         probe.maxInFlight = Math.max(probe.maxInFlight, probe.inFlight);

@@ -56,6 +56,7 @@ def test_missing_model_names_the_file_and_the_fix(open_page, server_without_mode
     status = app.status_text()
     assert "model.json" in status, status
     assert "python convert/export_tfjs.py" in status, status
+    assert "static/model/live" in status, status  # the folder the live model belongs in
     # The rest of the page still runs: a photo gets a clear answer instead of a hang.
     assert app.upload_photo(str(astronaut_png)) == "error"
     assert "model" in app.page.inner_text("#status-message").lower()

@@ -144,6 +144,8 @@ def test_switching_100_times_leaks_nothing(fake_camera_y4m, app, astronaut_png):
     for backend in ["wasm", "webgl", "wasm", "webgl"]:
         switch_backend(app, backend)
     assert app.upload_photo(str(astronaut_png)) == "done", app.status_text()
+    # Both models were reloaded on the new backend (the photo one had been loaded before).
+    assert app.evaluate("() => { const s = window.greenscreen.segmenters; return [s.live.backend, s.photo.backend]; }") == ["webgl", "webgl"]
     assert resources(app) == before, f"after 4 backend switches: {resources(app)} vs {before}"
 
     # Source photo -> camera -> photo twice (the camera's 640x480 frames resize the pipeline).

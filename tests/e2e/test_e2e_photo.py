@@ -72,9 +72,12 @@ def keras_person_mask(path) -> np.ndarray:
     return person_probability(model, np.asarray(Image.open(path).convert("RGB"))) > 0.5
 
 
-def download_png(app) -> Image.Image:
+def download_png(app, photo_path) -> Image.Image:
+    """Click #download; the file is a PNG named after the photo (holiday.jpg -> holiday-greenscreen.png)."""
     with app.page.expect_download() as download_info:
         app.page.click("#download")
+    name = download_info.value.suggested_filename
+    assert name == f"{Path(photo_path).stem}-greenscreen.png", f"the download is called {name!r}"
     path = download_info.value.path()
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "the download is not a PNG"
@@ -106,7 +109,11 @@ def test_photo_is_segmented_composited_and_downloadable(app, astronaut_png, opti
             agreement = iou(person, reference)
             assert agreement >= PARITY_MIN_IOU, f"{name}: browser vs Keras mask IoU {agreement:.3f}"
 
-        png = download_png(app)
+        # The model panel names the model that made this result: the photo model.
+        assert app.evaluate("() => window.greenscreen.state.resultModel") == "photo"
+        assert "photo model" in app.page.inner_text("#model-used"), app.page.inner_text("#model-used")
+
+        png = download_png(app, path)
         assert png.size == (width, height), f"{name}: PNG is {png.size}, the photo is {width}x{height}"
         assert png.mode == "RGBA"
         alpha = np.asarray(png)[..., 3] > 127
@@ -125,7 +132,7 @@ def test_photo_is_segmented_composited_and_downloadable(app, astronaut_png, opti
 def test_result_keeps_size_with_a_background_picture(app, astronaut_png):
     # The default background (a picture) is scaled to cover the photo; the result stays photo-sized.
     assert app.upload_photo(str(astronaut_png)) == "done", app.status_text()
-    png = download_png(app)
+    png = download_png(app, astronaut_png)
     assert png.size == (512, 512)
     rgb = np.asarray(png.convert("RGB"), dtype=np.int16)
     photo = np.asarray(Image.open(astronaut_png).convert("RGB"), dtype=np.int16)

@@ -68,6 +68,9 @@ def test_webcam_frames_are_composited_on_webgl_without_leaks(fake_camera_y4m, ap
         "() => { const m = window.greenscreen.lastMask.data; let n = 0; for (const v of m) n += v > 0.5; return n / m.length; }"
     )
     assert 0.05 < coverage < 0.95, f"person covers {coverage:.0%} of the camera frame"
+    # The camera always runs the live model, and the model panel says so.
+    assert app.evaluate("() => [window.greenscreen.lastMask.model, window.greenscreen.state.resultModel]") == ["live", "live"]
+    assert "live model" in app.page.inner_text("#model-used")
 
     # The camera pans: later composited frames differ from the first one.
     later = app.evaluate(THUMBNAIL)

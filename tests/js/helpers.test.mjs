@@ -4,7 +4,8 @@ import { blurRadiusFor, coverRect } from '../../static/js/compositor/geometry.js
 import { capToPixels } from '../../static/js/input/photo.js';
 import { createFpsMeter, createRunningMean, formatStats } from '../../static/js/ui/stats.js';
 import { cameraErrorMessage, decodeFailureMessage, fileProblem, modelMessages } from '../../static/js/ui/messages.js';
-import { summarizeCard } from '../../static/js/ui/modelcard.js';
+import { modelStatusText, summarizeCard } from '../../static/js/ui/modelcard.js';
+import { downloadName } from '../../static/js/ui/download.js';
 
 test('coverRect crops the middle of a too-wide or too-tall image', () => {
   // 1920×1080 into a square: keep the centre 1080×1080
@@ -63,8 +64,12 @@ test('file problems: empty, HEIC, not an image; ordinary photos pass', () => {
   assert.match(decodeFailureMessage({ name: 'bad.jpg' }), /bad\.jpg could not be decoded/);
 });
 
-test('model messages name the file and the fix', () => {
+test('model messages name the file, the folder and the fix', () => {
   assert.match(modelMessages.missing('/model/model.json', 404), /\/model\/model\.json.*404.*python convert\/export_tfjs\.py/);
+  assert.match(
+    modelMessages.missing('/model/live/model.json', 404, 'static/model/live'),
+    /\/model\/live\/model\.json answered 404\. No model is installed in static\/model\/live\/; run `python convert\/export_tfjs\.py --out static\/model\/live`/,
+  );
   assert.match(modelMessages.truncated(['/model/group1-shard1of1.bin'], 10, 20), /group1-shard1of1\.bin.*10 bytes.*20/);
 });
 
@@ -95,4 +100,27 @@ test('model card summary tolerates partial cards', () => {
     ['Parameters', '142 k'],
     ['mIoU', '80.0 %'],
   ]);
+});
+
+test('the model pill: loading, then live ready, then the photo model on demand', () => {
+  const idle = { status: 'idle' };
+  assert.deepEqual(modelStatusText({ live: { status: 'loading', progress: 0.4 }, photo: idle }), { text: 'downloading 40 %', kind: 'pending' });
+  assert.deepEqual(modelStatusText({ live: { status: 'loading', progress: 1 }, photo: idle }), { text: 'starting…', kind: 'pending' });
+  const live = { status: 'ready', inputSize: [224, 224] };
+  assert.deepEqual(modelStatusText({ live, photo: idle }), { text: 'ready (live 224×224)', kind: 'ok' });
+  assert.equal(modelStatusText({ live, photo: { status: 'loading', progress: 0.5 } }).text, 'ready (live 224×224, photo downloading 50 %)');
+  assert.equal(modelStatusText({ live, photo: { status: 'ready', inputSize: [320, 320] } }).text, 'ready (live 224×224, photo 320×320)');
+  assert.equal(modelStatusText({ live, photo: { status: 'error' } }).text, 'ready (live 224×224, photo not loaded)');
+  assert.deepEqual(modelStatusText({ live: { status: 'error' }, photo: idle }), { text: 'not loaded', kind: 'error' });
+});
+
+test('downloads are named after the photo', () => {
+  assert.equal(downloadName('holiday.jpg'), 'holiday-greenscreen.png');
+  assert.equal(downloadName('IMG_2041.HEIC.png'), 'IMG_2041.HEIC-greenscreen.png');
+  assert.equal(downloadName('me'), 'me-greenscreen.png');
+  assert.equal(downloadName('camera'), 'camera-greenscreen.png');
+  assert.equal(downloadName('a/b:c.png'), 'a_b_c-greenscreen.png');
+  assert.equal(downloadName(''), 'greenscreen.png');
+  assert.equal(downloadName(null), 'greenscreen.png');
+  assert.equal(downloadName('.png'), 'greenscreen.png');
 });

@@ -1,20 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  average,
-  bernoulliEntropy,
-  createTemporalSmoother,
-  emaSmooth,
-  feather,
-  flipHorizontal,
-  iou,
-  personFraction,
-  resizeBilinear,
-  smoothstep,
-  threshold,
-  uncertaintySmooth,
-  writeCoverageAlpha,
-} from '../../static/js/compositor/maskmath.js';
+import { feather, resizeBilinear, writeCoverageAlpha } from '../../static/js/compositor/maskmath.js';
 
 const f32 = (values) => Float32Array.from(values);
 const close = (actual, expected, tolerance = 1e-6) => {
@@ -51,7 +37,8 @@ test('bilinear refuses a mask of the wrong length', () => {
   assert.throws(() => resizeBilinear(f32([0, 1, 2]), 2, 2, 4, 4), /3 values, expected 2×2/);
 });
 
-test('smoothstep: 0 below, 1 above, 3t²−2t³ between, hard step when the edges meet', () => {
+test('feather is smoothstep: 0 below, 1 above, 3t²−2t³ between, hard step when the edges meet', () => {
+  const smoothstep = (edge0, edge1, x) => feather(f32([x]), edge0, edge1)[0];
   assert.equal(smoothstep(0.25, 0.75, 0), 0);
   assert.equal(smoothstep(0.25, 0.75, 0.25), 0);
   assert.equal(smoothstep(0.25, 0.75, 0.5), 0.5);
@@ -79,60 +66,4 @@ test('writeCoverageAlpha equals feather(resizeBilinear(...)) scaled to 0–255 a
   const alphas = new Set([...rgba].filter((_, i) => i % 4 === 3));
   assert.deepEqual([...alphas].sort((a, b) => a - b), [0, 255]);
   assert.throws(() => writeCoverageAlpha(mask, 2, 2, new Uint8ClampedArray(10), 4, 4, 0, 1), /RGBA buffer/);
-});
-
-test('EMA keeps the given share of the previous mask', () => {
-  const previous = f32([0, 1, 0.5, 0.5]);
-  const current = f32([1, 1, 0, 1]);
-  close(emaSmooth(previous, current, 0.5), [0.5, 1, 0.25, 0.75]);
-  close(emaSmooth(previous, current, 0), current);
-  close(emaSmooth(previous, current, 0.75), [0.25, 1, 0.375, 0.625]);
-});
-
-test('uncertainty smoothing: sure pixels follow the new frame, unsure ones mix in the previous', () => {
-  assert.equal(bernoulliEntropy(0), 0);
-  assert.equal(bernoulliEntropy(1), 0);
-  assert.equal(bernoulliEntropy(0.5), 1);
-  const previous = f32([1, 0, 0, 1]);
-  const current = f32([0, 1, 0.5, 0.5]);
-  // p ∈ {0,1}: uncertainty 0 → current; p = 0.5: uncertainty 1 → p + (prev − p)·ratio
-  close(uncertaintySmooth(previous, current, 0.8), [0, 1, 0.1, 0.9]);
-  // in between: p = 0.25 has entropy 0.811278 bits → uncertainty 1 − 0.188722² = 0.964384
-  const [value] = uncertaintySmooth(f32([1]), f32([0.25]), 1);
-  assert.ok(Math.abs(value - (0.25 + 0.75 * 0.964384)) < 1e-5, String(value));
-});
-
-test('temporal smoother starts fresh, then smooths, and resets on a size change', () => {
-  const smoother = createTemporalSmoother();
-  close(smoother.apply(f32([1, 1, 1, 1]), 0.5), [1, 1, 1, 1]);
-  close(smoother.apply(f32([0.5, 0.5, 1, 0]), 0.5), [0.75, 0.75, 1, 0]);
-  close(smoother.apply(f32([0.5, 0.5]), 0.5), [0.5, 0.5]); // new size: no mixing
-  smoother.reset();
-  close(smoother.apply(f32([0.5, 0.5]), 0.9), [0.5, 0.5]);
-  close(smoother.apply(f32([0.5, 0.5]), 0), [0.5, 0.5]);
-});
-
-test('threshold, IoU and person fraction on a 4×4 mask', () => {
-  const mask = f32([
-    0.9, 0.9, 0.1, 0.1,
-    0.9, 0.5, 0.49, 0.1,
-    0.1, 0.1, 0.1, 0.1,
-    0.1, 0.1, 0.1, 0.1,
-  ]);
-  const binary = threshold(mask);
-  assert.deepEqual([...binary], [1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-  assert.equal(personFraction(mask), 4 / 16);
-  const truth = Uint8Array.from([1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-  assert.equal(iou(binary, truth), 3 / 5); // ∩ = 3, ∪ = 5
-  assert.equal(iou(binary, binary), 1);
-  assert.equal(iou(new Uint8Array(4), new Uint8Array(4)), 1);
-  assert.equal(iou(Uint8Array.from([1, 0]), Uint8Array.from([0, 1])), 0);
-});
-
-test('flip and average: flip twice is the identity; flip TTA averages', () => {
-  const mask = f32([1, 2, 3, 4, 5, 6]); // 3 wide, 2 high
-  close(flipHorizontal(mask, 3, 2), [3, 2, 1, 6, 5, 4]);
-  close(flipHorizontal(flipHorizontal(mask, 3, 2), 3, 2), mask);
-  close(average(f32([0, 1, 0.5, 0.25]), f32([1, 1, 0, 0.75])), [0.5, 1, 0.25, 0.5]);
-  assert.throws(() => average(f32([1]), f32([1, 2])), /sizes differ/);
 });

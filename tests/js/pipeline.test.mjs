@@ -4,18 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PERSON_BLUR_WEIGHT,
   composite,
-  gaussianTaps,
   jointBilateralUpsample,
   personWeightedBlur,
   resizeArea,
   resizeBilinear,
-  resizeTaps,
   sampleUV,
   screen,
 } from '../../static/js/compositor/selftest/reference.js';
-import { blurPlan } from '../../static/js/compositor/webgl2/blurBackgroundStage.js';
+import { PERSON_BLUR_WEIGHT, blurPlan, gaussianTaps } from '../../static/js/compositor/webgl2/blurBackgroundStage.js';
+import { resizeTaps } from '../../static/js/compositor/webgl2/resizeStage.js';
 import { parseHexColor } from '../../static/js/compositor/webgl2/fillBackgroundStage.js';
 import { DEFAULT_PIPELINE_SETTINGS, checkLiveKeys, validatePipelineSettings } from '../../static/js/compositor/webgl2/settings.js';
 
@@ -149,6 +147,9 @@ test('pipeline settings: defaults, validation naming the bad value, live keys', 
   assert.throws(() => validatePipelineSettings({ upsampling: 'nearest' }), /upsampling/);
   assert.throws(() => validatePipelineSettings({ bilateralRadius: 1.5 }), /bilateralRadius/);
   assert.throws(() => validatePipelineSettings({ colour: '#fff' }), /Unknown compositor setting "colour"/);
-  checkLiveKeys({ blurStrength: 3, lightWrap: 0.2, smoothing: 0.4 });
+  checkLiveKeys({ blurStrength: 3, lightWrap: 0.2 });
   assert.throws(() => checkLiveKeys({ background: 'none' }), /not a live setting/);
+  // temporal smoothing belongs to the segmenter's video path, not to the compositor
+  assert.throws(() => checkLiveKeys({ smoothing: 0.4 }), /not a live setting/);
+  assert.throws(() => validatePipelineSettings({ smoothing: 0.4 }), /Unknown compositor setting "smoothing"/);
 });

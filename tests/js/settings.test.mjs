@@ -25,8 +25,10 @@ test('settings: missing, corrupt or foreign storage gives the defaults', () => {
 
 test('settings: a bad value is dropped alone, good ones survive a round trip', () => {
   const storage = fakeStorage();
-  saveSettings(storage, { ...DEFAULT_SETTINGS, background: 'blur', blurStrength: 30, feather: 9, backend: 'wasm' });
+  saveSettings(storage, { ...DEFAULT_SETTINGS, background: 'blur', blurStrength: 30, feather: 9, backend: 'wasm', smoothing: 0.7 });
   const loaded = loadSettings(storage);
+  assert.equal(loaded.smoothing, 0.7);
+  assert.equal(sanitizeSettings({ smoothing: 3 }).smoothing, DEFAULT_SETTINGS.smoothing);
   assert.equal(loaded.background, 'blur');
   assert.equal(loaded.blurStrength, 30);
   assert.equal(loaded.feather, DEFAULT_SETTINGS.feather); // 9 is out of range

@@ -1,7 +1,7 @@
 // Canvas2D compositing at the source's full resolution: person (source × feathered mask) over a
 // background (image, person-weighted blur, solid colour, or nothing = transparent).
 //
-//   const compositor = createCompositor({canvas, background: 'blur'});   // structural settings
+//   const compositor = createCanvas2DCompositor({canvas, background: 'blur'});   // structural settings
 //   compositor.render(videoOrImage, mask);                                // mask from segmenter
 //   compositor.update({blurStrength: 20, feather: 0.1});                  // live settings
 //   compositor.cleanUp();
@@ -93,11 +93,11 @@ function drawBlurred(context, image, radius, scratch) {
  * Create a compositor drawing into `canvas`. `background`: 'image' (needs `backgroundImage`, drawn
  * cover-fit), 'blur', 'color' or 'none'. Other settings as in DEFAULT_COMPOSITOR_CONFIG.
  */
-export function createCompositor({ canvas, backgroundImage = null, ...settings }) {
-  if (!canvas?.getContext) throw new Error('createCompositor needs a canvas');
+export function createCanvas2DCompositor({ canvas, backgroundImage = null, ...settings }) {
+  if (!canvas?.getContext) throw new Error('createCanvas2DCompositor needs a canvas');
   let config = validateCompositorConfig(settings);
   if (config.background === 'image' && !backgroundImage) {
-    throw new Error('createCompositor: background "image" needs a backgroundImage');
+    throw new Error('createCanvas2DCompositor: background "image" needs a backgroundImage');
   }
   const output = canvas.getContext('2d');
   const maskCanvas = makeCanvas(1, 1);

@@ -1,5 +1,6 @@
-// Mask post-processing as pure functions on Float32Array person-probability maps (row-major, one
-// value per pixel). No `tf`, no DOM: `node --test tests/js/` checks each on hand-written masks.
+// Mask math on Float32Array person-probability maps (row-major, one value per pixel): the
+// Canvas2D compositor's hot loop (writeCoverageAlpha) and the plain versions the GPU stages are
+// checked against (selftest/reference.js). No `tf`, no DOM: `node --test tests/js/` checks them.
 
 /**
  * Source coordinate and weights for bilinear resampling with half-pixel centres
@@ -46,7 +47,7 @@ export function resizeBilinear(mask, srcW, srcH, dstW, dstH) {
  * GLSL smoothstep: 0 below edge0, 1 above edge1, 3t²−2t³ in between (a C¹ ramp, the "coverage"
  * feather of MediaPipe/Volcomix). With edge0 === edge1 it is a hard step at that value.
  */
-export function smoothstep(edge0, edge1, x) {
+function smoothstep(edge0, edge1, x) {
   if (edge1 <= edge0) return x >= edge1 ? 1 : 0;
   const t = Math.min(Math.max((x - edge0) / (edge1 - edge0), 0), 1);
   return t * t * (3 - 2 * t);
@@ -98,105 +99,6 @@ export function writeCoverageAlpha(mask, maskW, maskH, rgba, width, height, edge
   return rgba;
 }
 
-/** Exponential moving average: keep·previous + (1−keep)·current (keep = 0 returns current). */
-export function emaSmooth(previous, current, keep) {
-  checkSameLength(previous, current);
-  const out = new Float32Array(current.length);
-  for (let i = 0; i < current.length; i++) out[i] = keep * previous[i] + (1 - keep) * current[i];
-  return out;
-}
-
-/**
- * Uncertainty-weighted temporal smoothing, after MediaPipe's SegmentationSmoothingCalculator
- * (also tfjs-models body-segmentation `segmentation_smoothing.ts`): where the new frame is sure
- * (p near 0 or 1) take it as is, so moving people do not ghost; where it is unsure (p near 0.5, the
- * flickering edges) mix in the previous frame. Uncertainty u = 1 − (1 − H(p))², with H the
- * Bernoulli entropy in bits; out = p + (previous − p)·u·ratio.
- */
-export function uncertaintySmooth(previous, current, ratio) {
-  checkSameLength(previous, current);
-  const out = new Float32Array(current.length);
-  for (let i = 0; i < current.length; i++) {
-    const p = current[i];
-    const certainty = 1 - bernoulliEntropy(p);
-    const uncertainty = 1 - certainty * certainty;
-    out[i] = p + (previous[i] - p) * uncertainty * ratio;
-  }
-  return out;
-}
-
-/** Entropy in bits of a coin with P(heads) = p: 0 at p ∈ {0, 1}, 1 at p = 0.5. */
-export function bernoulliEntropy(p) {
-  if (p <= 0 || p >= 1) return 0;
-  return -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p));
-}
-
-/**
- * Frame-to-frame smoother for a video: remembers the last output map. A size change (new model,
- * new camera) or reset() starts afresh.
- */
-export function createTemporalSmoother() {
-  let previous = null;
-  return {
-    apply(mask, ratio) {
-      const fresh = previous === null || previous.length !== mask.length || ratio <= 0;
-      previous = fresh ? Float32Array.from(mask) : uncertaintySmooth(previous, mask, ratio);
-      return previous;
-    },
-    reset() {
-      previous = null;
-    },
-  };
-}
-
-/** Threshold a probability map: 1 where p ≥ threshold (the contract's 0.5 for scoring), else 0. */
-export function threshold(mask, level = 0.5) {
-  const out = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) out[i] = mask[i] >= level ? 1 : 0;
-  return out;
-}
-
-/** Intersection over union of two binary masks (non-zero = person). Both empty → 1. */
-export function iou(a, b) {
-  checkSameLength(a, b);
-  let intersection = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const inA = a[i] !== 0;
-    const inB = b[i] !== 0;
-    if (inA && inB) intersection++;
-    if (inA || inB) union++;
-  }
-  return union === 0 ? 1 : intersection / union;
-}
-
-/** Mirror a width×height map left to right. */
-export function flipHorizontal(mask, width, height) {
-  checkSize(mask, width, height);
-  const out = new Float32Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) out[row + x] = mask[row + width - 1 - x];
-  }
-  return out;
-}
-
-/** Element-wise mean of two maps (flip test-time augmentation averages the two person maps). */
-export function average(a, b) {
-  checkSameLength(a, b);
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = (a[i] + b[i]) / 2;
-  return out;
-}
-
-/** Fraction of pixels at or above the threshold: a cheap "is anyone there" number for the UI. */
-export function personFraction(mask, level = 0.5) {
-  if (mask.length === 0) return 0;
-  let count = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] >= level) count++;
-  return count / mask.length;
-}
-
 function checkSize(mask, width, height) {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`Invalid mask size ${width}×${height}`);
@@ -204,8 +106,4 @@ function checkSize(mask, width, height) {
   if (mask.length !== width * height) {
     throw new Error(`Mask has ${mask.length} values, expected ${width}×${height} = ${width * height}`);
   }
-}
-
-function checkSameLength(a, b) {
-  if (a.length !== b.length) throw new Error(`Mask sizes differ: ${a.length} vs ${b.length} values`);
 }

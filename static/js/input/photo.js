@@ -1,7 +1,7 @@
 // Photos in: file input, drag-and-drop, paste. Decodes upright (EXIF orientation applied) and caps
 // the pixel count so a 100-megapixel photo cannot exhaust memory.
 
-import { decodeFailureMessage, fileProblem } from '../ui/messages.js';
+import { UserError, decodeFailureMessage, fileProblem } from '../ui/messages.js';
 
 /**
  * Largest size with the same aspect ratio and at most maxPixels pixels (never upscaled).
@@ -19,9 +19,6 @@ export function capToPixels(width, height, maxPixels) {
     capped: true,
   };
 }
-
-/** An error whose message is meant for the user as is. */
-export class UserError extends Error {}
 
 async function decodeWithImageElement(blob) {
   const url = URL.createObjectURL(blob);

@@ -1,201 +1,68 @@
-// The person segmenter: loads the TF.js graph model and turns an image, video frame or canvas into a
-// person-probability map at the model's input size. Uses the global `tf` (classic scripts
-// /vendor/tfjs/tf.min.js and /vendor/tfjs-backend-wasm/tf-backend-wasm.min.js).
+// The person segmenter: one TF.js graph model (the `live` or the `photo` one, config.js MODELS)
+// turning a photo, a video frame or a canvas into a person-probability map at the model's input
+// size. Uses the global `tf`.
 //
-//   const segmenter = await createSegmenter({backend: 'webgl', onProgress: (f) => …});
-//   const {data, width, height} = await segmenter.segment(videoOrImage, {flip: true});
+//   const segmenter = await createSegmenter({model: 'photo', backend: 'webgl', onProgress: (f) => …});
+//   const mask = await segmenter.segment(image, {flip: true});               // a photo: no memory
+//   const mask = await segmenter.segmentForVideo(video, performance.now(), {smoothing: 0.5});
+//   // mask = {data: Float32Array person probability, width, height, model: 'photo' | 'live'}
 //   segmenter.dispose();
+//
+// Like MediaPipe's tasks (segment vs segmentForVideo), only the video path keeps state between
+// calls: the last smoothed map, mixed into the next frame (smoothing.js). Photos never inherit a
+// camera's state; a timestamp that goes back (a new video, a seek) or resetVideo() starts afresh.
 //
 // Contract (docs/model-contract.md): input float32 [1, H, W, 3] RGB 0–255, the whole frame stretched
 // to H×W with bilinear filtering; output softmax [1, H, W, 2], channel 1 = person.
 
-import { validateSegmenterConfig } from '../settings/config.js';
-import { backendFallbackMessage, modelMessages } from '../ui/messages.js';
+import { DEFAULT_VIDEO_CONFIG, modelLocation, validateSegmenterConfig, validateVideoConfig } from '../settings/config.js';
+import { modelMessages } from '../ui/messages.js';
+import { selectBackend, tfGlobal, webglCanvasOf } from './backend.js';
+import { fetchModelArtifacts, fetchModelCard } from './modelFiles.js';
+import { createTemporalState } from './smoothing.js';
 import { installFastTransposedConv, releasePackedFilters } from './transposedConv.js';
-
-const WASM_PATH = '/vendor/tfjs-backend-wasm/';
-const BYTES_PER_ELEMENT = { float32: 4, int32: 4, uint16: 2, float16: 2, uint8: 1, bool: 1 };
-let wasmPathSet = false;
-
-function tfGlobal() {
-  const tf = globalThis.tf;
-  if (!tf) throw new Error('TF.js did not load (/vendor/tfjs/tf.min.js): run `npm install` and reload.');
-  return tf;
-}
-
-/**
- * Switch TF.js to `wanted`, falling back to the other backends. `tf.setBackend` resolves false
- * (or throws) without changing anything when a backend cannot start, so check `tf.getBackend()`.
- * Returns the backend in use; `onNotice` hears about a fallback.
- */
-export async function selectBackend(wanted, onNotice = () => {}, { fresh = false } = {}) {
-  const tf = tfGlobal();
-  if (!wasmPathSet && tf.wasm?.setWasmPaths) {
-    tf.wasm.setWasmPaths(WASM_PATH); // before the WASM backend first initialises
-    wasmPathSet = true;
-  }
-  if (fresh) restartBackend(tf, wanted);
-  const order = [wanted, ...['webgl', 'wasm', 'cpu'].filter((b) => b !== wanted)];
-  for (const backend of order) {
-    if (!tf.findBackendFactory(backend)) continue;
-    try {
-      const ok = await tf.setBackend(backend);
-      await tf.ready();
-      if (ok && tf.getBackend() === backend) {
-        if (backend !== wanted) onNotice(backendFallbackMessage(wanted, backend));
-        return backend;
-      }
-    } catch (error) {
-      console.warn(`TF.js backend ${backend} failed to start:`, error);
-    }
-  }
-  throw new Error('No TF.js backend could start (tried WebGL, WASM and CPU).');
-}
-
-/**
- * Throw away a backend instance (e.g. WebGL after its context was lost: TF.js forgets the lost
- * context but the backend object keeps using it) so the next setBackend builds a new one.
- */
-function restartBackend(tf, name) {
-  const factory = tf.findBackendFactory(name);
-  if (!factory) return;
-  try {
-    tf.removeBackend(name);
-  } catch (error) {
-    console.warn(`Removing the ${name} backend failed:`, error); // disposing a lost context may throw
-  }
-  tf.registerBackend(name, factory);
-}
-
-function weightBytes(entry) {
-  const dtype = entry.quantization?.dtype ?? entry.dtype;
-  const perElement = BYTES_PER_ELEMENT[dtype];
-  if (!perElement) return null; // string tensors: size not knowable from the manifest
-  return entry.shape.reduce((a, b) => a * b, 1) * perElement;
-}
-
-/** Fetch one weight file, reporting bytes as they arrive. */
-async function fetchShard(url, onBytes) {
-  let response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new Error(`${modelMessages.missingShard(url, `a network error (${error.message})`)}`);
-  }
-  if (!response.ok) throw new Error(modelMessages.missingShard(url, response.status));
-  if (!response.body?.getReader) {
-    const buffer = await response.arrayBuffer();
-    onBytes(buffer.byteLength);
-    return new Uint8Array(buffer);
-  }
-  const reader = response.body.getReader();
-  const chunks = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    length += value.byteLength;
-    onBytes(value.byteLength);
-  }
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
-/**
- * Load model.json and its weight shards ourselves (instead of tf.io.http) so that progress counts
- * bytes and every failure names the file: missing model.json, missing shard, truncated shard.
- */
-async function fetchModelArtifacts(modelUrl, onProgress) {
-  const tf = tfGlobal();
-  const absoluteUrl = new URL(modelUrl, globalThis.location?.href);
-  let response;
-  try {
-    response = await fetch(absoluteUrl);
-  } catch (error) {
-    throw new Error(modelMessages.missing(modelUrl, `a network error (${error.message})`));
-  }
-  if (!response.ok) throw new Error(modelMessages.missing(modelUrl, response.status));
-  let modelJson;
-  try {
-    modelJson = await response.json();
-  } catch (error) {
-    throw new Error(modelMessages.unreadable(modelUrl, error.message));
-  }
-  if (!modelJson?.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
-    throw new Error(modelMessages.unreadable(modelUrl, 'no modelTopology or weightsManifest'));
-  }
-
-  const loadWeights = async (manifest) => {
-    const groups = manifest.map((group) => {
-      const sizes = group.weights.map(weightBytes);
-      return {
-        urls: group.paths.map((path) => new URL(path, absoluteUrl).href),
-        expected: sizes.includes(null) ? null : sizes.reduce((a, b) => a + b, 0),
-      };
-    });
-    const total = groups.reduce((sum, group) => sum + (group.expected ?? 0), 0);
-    let received = 0;
-    onProgress(0);
-    const groupBuffers = [];
-    for (const group of groups) {
-      const parts = [];
-      for (const url of group.urls) {
-        parts.push(await fetchShard(url, (n) => {
-          received += n;
-          if (total > 0) onProgress(Math.min(received / total, 1));
-        }));
-      }
-      const got = parts.reduce((sum, part) => sum + part.byteLength, 0);
-      if (group.expected !== null && got !== group.expected) {
-        throw new Error(modelMessages.truncated(group.urls.map((u) => new URL(u).pathname), got, group.expected));
-      }
-      groupBuffers.push(...parts.map((part) => part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength)));
-    }
-    onProgress(1);
-    const specs = manifest.flatMap((group) => group.weights);
-    return [specs, tf.io.concatenateArrayBuffers(groupBuffers)];
-  };
-  return tf.io.getModelArtifactsForJSON(modelJson, loadWeights);
-}
 
 function knownSize(value) {
   return Number.isInteger(value) && value > 0 ? value : null;
 }
 
+function firstOutput(output) {
+  return Array.isArray(output) ? output[0] : output;
+}
+
 /**
- * Create a segmenter. Options: modelUrl, backend ('webgl' | 'wasm'), inputSize ([H, W], only when
- * the model's input shape leaves it open), onProgress(fraction 0–1), onNotice(message),
- * onContextLost() (the GPU dropped the WebGL context: make a new segmenter with freshBackend: true).
+ * Create a segmenter. Options: model ('live' | 'photo'), modelUrl (another folder's model.json),
+ * backend ('webgl' | 'wasm'), onProgress(fraction 0–1), onNotice(message), onContextLost() (the
+ * GPU dropped the WebGL context: make a new segmenter with freshBackend: true).
+ * The result also carries `card` (model-card.json beside the model, or null) and `inputSize` [H, W].
  */
 export async function createSegmenter({
   onProgress = () => {},
   onNotice = () => {},
   onContextLost = () => {},
-  inputSize = null,
   freshBackend = false,
   ...options
 } = {}) {
   const config = validateSegmenterConfig(options);
+  const { modelUrl, cardUrl, folder } = modelLocation(config);
   const tf = tfGlobal();
   const backend = await selectBackend(config.backend, onNotice, { fresh: freshBackend });
   // TF.js's WASM transposed convolution is a plain loop (most of our frame time): run it on XNNPACK.
   if (backend === 'wasm') installFastTransposedConv(tf);
 
-  const artifacts = await fetchModelArtifacts(config.modelUrl, onProgress);
+  const [artifacts, card] = await Promise.all([
+    fetchModelArtifacts(tf, modelUrl, { onProgress, folder }),
+    fetchModelCard(cardUrl),
+  ]);
   const model = await tf.loadGraphModel({ load: async () => artifacts });
 
+  // The input size comes from the graph, or from the card when the graph leaves it open.
   const inputShape = model.inputs[0]?.shape ?? [];
-  const height = knownSize(inputShape[1]) ?? knownSize(inputSize?.[0]);
-  const width = knownSize(inputShape[2]) ?? knownSize(inputSize?.[1]);
+  const height = knownSize(inputShape[1]) ?? knownSize(card?.input_size?.[0]);
+  const width = knownSize(inputShape[2]) ?? knownSize(card?.input_size?.[1]);
   if (!height || !width || (inputShape.length && inputShape[3] !== 3 && inputShape[3] !== -1)) {
     model.dispose();
-    throw new Error(modelMessages.badInput(config.modelUrl, inputShape));
+    throw new Error(modelMessages.badInput(modelUrl, inputShape, folder));
   }
 
   // One pass on zeros: checks the output shape and compiles the WebGL shaders before the first frame.
@@ -203,10 +70,10 @@ export async function createSegmenter({
   const expected = [1, height, width, 2];
   if (outputShape.join() !== expected.join()) {
     model.dispose();
-    throw new Error(modelMessages.badOutput(config.modelUrl, outputShape, expected));
+    throw new Error(modelMessages.badOutput(modelUrl, outputShape, expected, folder));
   }
 
-  // The model-size canvas the browser scales every source into (see segment()).
+  // The model-size canvas the browser scales every source into (see inputTensor()).
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -218,8 +85,9 @@ export async function createSegmenter({
   let queue = Promise.resolve();
   let disposed = false;
   let contextLost = false;
+  const video = createTemporalState(tf); // the video path's last smoothed map
   // A GPU reset, a driver update or too many WebGL pages can take the context away at any time.
-  const glCanvas = backend === 'webgl' ? tf.backend().gpgpu?.gl?.canvas : null;
+  const glCanvas = webglCanvasOf(tf, backend);
   const handleContextLost = () => {
     contextLost = true;
     onContextLost();
@@ -241,18 +109,30 @@ export async function createSegmenter({
     return tf.tensor4d(rgb, [1, height, width, 3], 'float32'); // copies rgb into the backend
   }
 
-  async function runSegment(source, { flip = false } = {}) {
-    if (disposed) throw new Error('The segmenter was disposed.');
-    if (contextLost) throw new Error('The WebGL context was lost; the model must be reloaded.');
-    // Stretch the whole frame to the model size with the browser's high-quality scaler: the same
-    // resize as the Python side (PIL bilinear), and it reads the source's natural size, not its
-    // displayed size (tf.browser.fromPixels on an <img>/<video> would use the displayed one).
+  /** `source` stretched to the model's size as float32 [1, H, W, 3]; call inside tf.tidy. */
+  function inputTensor(source) {
+    // The browser's high-quality scaler reads the source's natural size, not its displayed size
+    // (tf.browser.fromPixels on an <img>/<video> would use the displayed one).
     context.imageSmoothingEnabled = true;
     context.imageSmoothingQuality = 'high';
     context.clearRect(0, 0, width, height);
     context.drawImage(source, 0, 0, width, height);
+    return readsPixels ? pixelsAsTensor() : tf.browser.fromPixels(canvas).toFloat().expandDims(0);
+  }
+
+  function checkUsable() {
+    if (disposed) throw new Error('The segmenter was disposed.');
+    if (contextLost) throw new Error('The WebGL context was lost; the model must be reloaded.');
+  }
+
+  async function readMask(person) {
+    return { data: await person.data(), width, height, model: config.model };
+  }
+
+  async function runPhoto(source, { flip = false } = {}) {
+    checkUsable();
     const person = tf.tidy(() => {
-      const input = readsPixels ? pixelsAsTensor() : tf.browser.fromPixels(canvas).toFloat().expandDims(0);
+      const input = inputTensor(source);
       const plain = personMap(input);
       if (!flip) return plain;
       // Test-time augmentation: segment the mirrored image too, mirror its map back, average.
@@ -260,21 +140,43 @@ export async function createSegmenter({
       return plain.add(mirrored).div(2);
     });
     try {
-      return { data: await person.data(), width, height };
+      return await readMask(person);
     } finally {
       person.dispose();
     }
   }
 
+  async function runVideo(source, timestamp, options) {
+    checkUsable();
+    const { smoothing } = validateVideoConfig(options);
+    const current = tf.tidy(() => personMap(inputTensor(source)));
+    return readMask(video.next(current, timestamp, smoothing)); // kept as the next frame's previous
+  }
+
+  /** Calls are queued: two never share the scaling canvas, and the video state changes in order. */
+  function enqueue(run) {
+    const result = queue.then(run);
+    queue = result.catch(() => {});
+    return result;
+  }
+
   return {
+    model: config.model,
     backend,
     inputSize: [height, width],
-    modelUrl: config.modelUrl,
-    /** Segment one source; calls are queued so two never share the scaling canvas at once. */
+    modelUrl,
+    card,
+    /** A photo or any single image: no state from earlier calls; `flip` adds the mirrored pass. */
     segment(source, options) {
-      const run = queue.then(() => runSegment(source, options));
-      queue = run.catch(() => {});
-      return run;
+      return enqueue(() => runPhoto(source, options));
+    },
+    /** One frame of a video at `timestamp` (ms, increasing); options as DEFAULT_VIDEO_CONFIG. */
+    segmentForVideo(source, timestamp, options = DEFAULT_VIDEO_CONFIG) {
+      return enqueue(() => runVideo(source, timestamp, options));
+    },
+    /** Forget the video state (the camera stopped); resolves once the frames before it are done. */
+    resetVideo() {
+      return enqueue(() => video.reset());
     },
     get contextLost() {
       return contextLost;
@@ -283,6 +185,7 @@ export async function createSegmenter({
       disposed = true;
       glCanvas?.removeEventListener('webglcontextlost', handleContextLost);
       try {
+        video.dispose();
         model.dispose();
       } catch (error) {
         console.warn('Disposing the model failed:', error); // e.g. its WebGL context is gone
@@ -290,8 +193,4 @@ export async function createSegmenter({
       if (backend === 'wasm') releasePackedFilters();
     },
   };
-}
-
-function firstOutput(output) {
-  return Array.isArray(output) ? output[0] : output;
 }

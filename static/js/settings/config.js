@@ -1,20 +1,37 @@
 // Defaults in one place, validated. Pure: no `tf`, no DOM, so `node --test` imports it.
 //
-// Structural settings (rebuild something when they change): model URL, backend, background kind
-// and image. Live settings (just re-render): blur, feather, threshold, colour, mirror, smoothing.
+// Structural settings (rebuild something when they change): model, backend, background kind and
+// image. Live settings (just re-render): blur, feather, threshold, colour, mirror; and for video
+// frames the temporal smoothing, which the segmenter's video path applies.
 
 export const BACKENDS = Object.freeze(['webgl', 'wasm']);
 export const BACKGROUND_KINDS = Object.freeze(['image', 'blur', 'color', 'none']);
+
+/**
+ * The two models the page ships, each an exported TF.js folder (model.json + shards + model card):
+ * `live` for camera and video frames (small, fast), `photo` for still photos (quality first).
+ * `url` is where the page fetches it, `folder` where it lives in the repository.
+ */
+export const MODELS = Object.freeze({
+  live: Object.freeze({ url: '/model/live/', folder: 'static/model/live', use: 'camera and video (fast)' }),
+  photo: Object.freeze({ url: '/model/photo/', folder: 'static/model/photo', use: 'photos (quality first)' }),
+});
+export const MODEL_KINDS = Object.freeze(Object.keys(MODELS));
 
 /** Photos bigger than this are composited on a downscaled copy (protects memory: ~64 MB per RGBA layer). */
 export const MAX_COMPOSITE_PIXELS = 16_000_000;
 
 export const DEFAULT_SEGMENTER_CONFIG = Object.freeze({
-  modelUrl: '/model/model.json',
-  cardUrl: '/model/model-card.json',
+  model: 'live', // one of MODEL_KINDS
+  modelUrl: null, // null: the model's own folder (MODELS[model].url + 'model.json')
   backend: 'webgl',
   // Run photos twice (as is and mirrored) and average the person maps: test-time augmentation.
   photoFlipTTA: true,
+});
+
+/** segmentForVideo's options: what a video frame mixes in from the frames before it. */
+export const DEFAULT_VIDEO_CONFIG = Object.freeze({
+  smoothing: 0.5, // how much of the previous mask to keep where the new one is unsure (0 = off)
 });
 
 export const DEFAULT_COMPOSITOR_CONFIG = Object.freeze({
@@ -24,7 +41,6 @@ export const DEFAULT_COMPOSITOR_CONFIG = Object.freeze({
   blurStrength: 14, // blur radius in pixels for a 720-pixel-high frame; scaled with the frame
   feather: 0.2, // half-width of the smoothstep ramp around the threshold, in probability units
   threshold: 0.5, // person probability where coverage is 50 %
-  smoothing: 0.5, // webcam only: how much of the previous mask to keep where the new one is unsure
   mirror: true, // webcam only: show the frame like a mirror
   maxPixels: MAX_COMPOSITE_PIXELS,
 });
@@ -74,10 +90,33 @@ export function validateSegmenterConfig(config) {
   const given = checkObject(config, 'segmenter config');
   checkUnknownKeys(given, DEFAULT_SEGMENTER_CONFIG, 'segmenter');
   const merged = { ...DEFAULT_SEGMENTER_CONFIG, ...stripUndefined(given) };
-  checkNonEmptyString(merged, 'modelUrl');
-  checkNonEmptyString(merged, 'cardUrl');
+  checkChoice(merged, 'model', MODEL_KINDS);
+  if (merged.modelUrl !== null) checkNonEmptyString(merged, 'modelUrl');
   checkChoice(merged, 'backend', BACKENDS);
   checkBoolean(merged, 'photoFlipTTA');
+  return merged;
+}
+
+/**
+ * Where a segmenter config's files are: {modelUrl, cardUrl, folder}. The card sits beside
+ * model.json; `folder` (for messages) is only known for the shipped folders.
+ */
+export function modelLocation({ model, modelUrl }) {
+  const shipped = MODELS[model];
+  const url = modelUrl ?? `${shipped.url}model.json`;
+  return {
+    modelUrl: url,
+    cardUrl: url.replace(/[^/]*$/, 'model-card.json'),
+    folder: modelUrl === null ? shipped.folder : null,
+  };
+}
+
+/** Fill gaps from DEFAULT_VIDEO_CONFIG; throw an Error naming the first bad value. */
+export function validateVideoConfig(config) {
+  const given = checkObject(config, 'video config');
+  checkUnknownKeys(given, DEFAULT_VIDEO_CONFIG, 'video');
+  const merged = { ...DEFAULT_VIDEO_CONFIG, ...stripUndefined(given) };
+  checkNumber(merged, 'smoothing', 0, 0.95);
   return merged;
 }
 
@@ -94,7 +133,6 @@ export function validateCompositorConfig(config) {
   checkNumber(merged, 'blurStrength', 0, 60);
   checkNumber(merged, 'feather', 0, 0.5);
   checkNumber(merged, 'threshold', 0.05, 0.95);
-  checkNumber(merged, 'smoothing', 0, 0.95);
   checkBoolean(merged, 'mirror');
   checkNumber(merged, 'maxPixels', 1, 268_000_000);
   return merged;

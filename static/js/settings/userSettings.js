@@ -2,14 +2,22 @@
 // in, so node tests use a Map-backed fake. Anything invalid or from an older version is dropped
 // field by field: a bad stored value can never stop the page from starting.
 
-import { BACKENDS, DEFAULT_COMPOSITOR_CONFIG, DEFAULT_SEGMENTER_CONFIG, validateCompositorConfig } from './config.js';
+import {
+  BACKENDS,
+  DEFAULT_COMPOSITOR_CONFIG,
+  DEFAULT_SEGMENTER_CONFIG,
+  DEFAULT_VIDEO_CONFIG,
+  validateCompositorConfig,
+  validateVideoConfig,
+} from './config.js';
 
 export const SETTINGS_KEY = 'greenscreen.settings.v1';
 
-const COMPOSITOR_KEYS = ['background', 'backgroundId', 'color', 'blurStrength', 'feather', 'smoothing', 'mirror'];
+const COMPOSITOR_KEYS = ['background', 'backgroundId', 'color', 'blurStrength', 'feather', 'mirror'];
 
 export const DEFAULT_SETTINGS = Object.freeze({
   ...Object.fromEntries(COMPOSITOR_KEYS.map((key) => [key, DEFAULT_COMPOSITOR_CONFIG[key]])),
+  smoothing: DEFAULT_VIDEO_CONFIG.smoothing,
   backend: DEFAULT_SEGMENTER_CONFIG.backend,
   photoFlipTTA: DEFAULT_SEGMENTER_CONFIG.photoFlipTTA,
 });
@@ -26,6 +34,11 @@ export function sanitizeSettings(stored) {
     } catch {
       // ignore this one value
     }
+  }
+  try {
+    settings.smoothing = validateVideoConfig({ smoothing: stored.smoothing }).smoothing;
+  } catch {
+    // keep the default
   }
   if (BACKENDS.includes(stored.backend)) settings.backend = stored.backend;
   if (typeof stored.photoFlipTTA === 'boolean') settings.photoFlipTTA = stored.photoFlipTTA;

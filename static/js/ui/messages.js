@@ -1,6 +1,7 @@
 // User-facing messages for things that go wrong. Pure: tested with node.
 
-const FIX_MODEL = 'run `python convert/export_tfjs.py` to (re)create it';
+/** An error whose message is meant for the user as is (no stack trace in the console). */
+export class UserError extends Error {}
 
 /** One line for a getUserMedia failure (a DOMException or anything thrown). */
 export function cameraErrorMessage(error) {
@@ -53,17 +54,29 @@ export function decodeFailureMessage(file) {
   return `${name} could not be decoded: it is corrupt or not an image format this browser reads (JPEG, PNG, WebP, GIF, BMP).`;
 }
 
-/** Model loading failures, each naming the file and the fix. */
+/** The fix for a missing or broken model: re-export it into its folder (e.g. static/model/live). */
+function fixModel(folder) {
+  return folder
+    ? `run \`python convert/export_tfjs.py --out ${folder}\` to (re)create it`
+    : 'run `python convert/export_tfjs.py` to (re)create it';
+}
+
+/**
+ * Model loading failures, each naming the file and the fix. `folder` is the model's folder on the
+ * server (static/model/live or static/model/photo), or null when unknown.
+ */
 export const modelMessages = {
-  missing: (url, status) => `Model not found: ${url} answered ${status}. No model is installed; ${FIX_MODEL}.`,
-  unreadable: (url, detail) => `Model file ${url} is not valid model JSON (${detail}); ${FIX_MODEL}.`,
-  missingShard: (url, status) => `Model weights ${url} answered ${status}: the shard is missing; ${FIX_MODEL}.`,
-  truncated: (urls, got, expected) =>
-    `Model weights ${urls.join(', ')} hold ${got} bytes but model.json expects ${expected}: a shard is truncated or from another export; ${FIX_MODEL}.`,
-  badOutput: (url, shape, expected) =>
-    `Model ${url} outputs shape [${shape.join(', ')}], expected [${expected.join(', ')}] (softmax, channel 1 = person); ${FIX_MODEL} from a greenscreen Keras model.`,
-  badInput: (url, shape) =>
-    `Model ${url} takes input shape [${shape.join(', ')}], expected [1, H, W, 3] with H and W known; ${FIX_MODEL}.`,
+  missing: (url, status, folder = null) =>
+    `Model not found: ${url} answered ${status}. No model is installed${folder ? ` in ${folder}/` : ''}; ${fixModel(folder)}.`,
+  unreadable: (url, detail, folder = null) => `Model file ${url} is not valid model JSON (${detail}); ${fixModel(folder)}.`,
+  missingShard: (url, status, folder = null) =>
+    `Model weights ${url} answered ${status}: the shard is missing; ${fixModel(folder)}.`,
+  truncated: (urls, got, expected, folder = null) =>
+    `Model weights ${urls.join(', ')} hold ${got} bytes but model.json expects ${expected}: a shard is truncated or from another export; ${fixModel(folder)}.`,
+  badOutput: (url, shape, expected, folder = null) =>
+    `Model ${url} outputs shape [${shape.join(', ')}], expected [${expected.join(', ')}] (softmax, channel 1 = person); ${fixModel(folder)} from a greenscreen Keras model.`,
+  badInput: (url, shape, folder = null) =>
+    `Model ${url} takes input shape [${shape.join(', ')}], expected [1, H, W, 3] with H and W known; ${fixModel(folder)}.`,
 };
 
 export function backendFallbackMessage(wanted, used) {

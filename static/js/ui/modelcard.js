@@ -56,3 +56,22 @@ export function summarizeCard(card) {
   rows.push(...metricRows(card.metrics));
   return rows;
 }
+
+function loadingText(progress) {
+  return progress < 1 ? `downloading ${Math.round(progress * 100)} %` : 'starting…';
+}
+
+/**
+ * The model pill for both models: {live, photo}, each {status: 'idle' | 'loading' | 'ready' |
+ * 'error', inputSize: [H, W], progress: 0–1} → {text, kind}, e.g. 'ready (live 224×224, photo
+ * downloading 40 %)'. The page is ready once the live model is.
+ */
+export function modelStatusText({ live, photo }) {
+  if (live.status === 'error') return { text: 'not loaded', kind: 'error' };
+  if (live.status !== 'ready') return { text: loadingText(live.progress ?? 0), kind: 'pending' };
+  const parts = [`live ${live.inputSize.join('×')}`];
+  if (photo.status === 'ready') parts.push(`photo ${photo.inputSize.join('×')}`);
+  else if (photo.status === 'loading') parts.push(`photo ${loadingText(photo.progress ?? 0)}`);
+  else if (photo.status === 'error') parts.push('photo not loaded');
+  return { text: `ready (${parts.join(', ')})`, kind: 'ok' };
+}

@@ -5,14 +5,12 @@
 // Images are RGBA floats 0–1, row-major, 4 values per pixel; masks one value per pixel. Sampling
 // follows texture() with LINEAR filtering and CLAMP_TO_EDGE: pixel centres at (i + 0.5) / size.
 
-import { feather, resizeBilinear, smoothstep, uncertaintySmooth } from '../maskmath.js';
+import { feather, resizeBilinear } from '../maskmath.js';
+import { PERSON_BLUR_WEIGHT, gaussianTaps } from '../webgl2/blurBackgroundStage.js';
+import { resizeTaps } from '../webgl2/resizeStage.js';
+import { BILATERAL_FALLBACK_WEIGHT } from '../webgl2/upsampleStage.js';
 
-export { feather, resizeBilinear, smoothstep, uncertaintySmooth };
-
-/** Weight of a person pixel in the background blur: weight = 1 − coverage·(1 − this), background = 1. */
-export const PERSON_BLUR_WEIGHT = 0.01;
-/** Weight of the plain bilinear value in the joint bilateral sum: takes over where no tap matches. */
-export const BILATERAL_FALLBACK_WEIGHT = 1e-3;
+export { feather, resizeBilinear };
 
 /** Bilinear sample of channel `c` of an image with `channels` values per pixel at pixel position (x, y). */
 export function sampleBilinear(image, width, height, channels, c, x, y) {
@@ -33,12 +31,6 @@ export function sampleBilinear(image, width, height, channels, c, x, y) {
 /** Sample at texture coordinates (u, v) in 0–1, as GLSL texture() with LINEAR filtering does. */
 export function sampleUV(image, width, height, channels, c, u, v) {
   return sampleBilinear(image, width, height, channels, c, u * width - 0.5, v * height - 0.5);
-}
-
-/** How many bilinear taps per axis the resize stage averages for a given shrink factor. */
-export function resizeTaps(sourceSize, outputSize) {
-  // One bilinear tap averages two source pixels: ratio / 2 taps cover the footprint.
-  return Math.min(8, Math.max(1, Math.ceil(sourceSize / outputSize / 2)));
 }
 
 /**
@@ -122,20 +114,6 @@ export function jointBilateralUpsample({
     }
   }
   return out;
-}
-
-/** Normalised 1-D Gaussian taps for offsets −n…n, n = ceil(3σ) (σ ≤ 0 → the single tap [1]). */
-export function gaussianTaps(sigma) {
-  if (!(sigma > 0)) return { radius: 0, weights: Float32Array.of(1) };
-  const radius = Math.ceil(3 * sigma);
-  const weights = new Float32Array(2 * radius + 1);
-  let total = 0;
-  for (let k = -radius; k <= radius; k++) {
-    weights[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
-    total += weights[k + radius];
-  }
-  for (let i = 0; i < weights.length; i++) weights[i] /= total;
-  return { radius, weights };
 }
 
 /**

@@ -17,10 +17,8 @@ import {
   personWeightedBlur,
   resizeArea,
   resizeBilinear,
-  uncertaintySmooth,
 } from './reference.js';
 import { createResizeStage } from '../webgl2/resizeStage.js';
-import { createTemporalStage } from '../webgl2/temporalStage.js';
 import { createUpsampleStage } from '../webgl2/upsampleStage.js';
 
 // An 8-bit target rounds to 1/255; half floats keep ~3 significant digits; SwiftShader's
@@ -118,18 +116,7 @@ export async function runSelfTest() {
       }
     }
 
-    // 4. Temporal smoothing: the second of two frames mixed with the first.
-    {
-      const previous = Float32Array.from({ length: 16 }, () => next());
-      const current = Float32Array.from({ length: 16 }, (_, i) => [0, 1, 0.5, next()][i % 4]);
-      const stage = createTemporalStage({ kit, smoothing: 0.6 });
-      const target = kit.createTarget({ width: 4, height: 4, format: maskFormat });
-      stage.render({ current: maskTexture(current, 4, 4), previous: maskTexture(previous, 4, 4), target });
-      cases.push(report('temporal EMA of two frames', readMask(target), uncertaintySmooth(previous, current, 0.6)));
-      stage.cleanUp();
-    }
-
-    // 5. Coverage: smoothstep over a ramp, and the hard step of feather 0.
+    // 4. Coverage: smoothstep over a ramp, and the hard step of feather 0.
     {
       const ramp = Float32Array.from({ length: 16 }, (_, i) => i / 15);
       for (const edges of [[0.3, 0.7], [0.5, 0.5]]) {
@@ -141,7 +128,7 @@ export async function runSelfTest() {
       }
     }
 
-    // 6. Person-weighted blur: a red person on a blue/green background must not tint it red.
+    // 5. Person-weighted blur: a red person on a blue/green background must not tint it red.
     {
       const size = 32;
       const bytes = new Uint8Array(size * size * 4);
@@ -168,7 +155,7 @@ export async function runSelfTest() {
       stage.cleanUp();
     }
 
-    // 7. Composite with light wrap, into a float target (no flip, no mirror).
+    // 6. Composite with light wrap, into a float target (no flip, no mirror).
     {
       const frameBytes = randomBytes(16 * 4, next).map((v, i) => (i % 4 === 3 ? 255 : v));
       const backgroundBytes = randomBytes(16 * 4, next).map((v, i) => (i % 4 === 3 ? 255 : v));

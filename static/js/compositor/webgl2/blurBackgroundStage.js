@@ -9,9 +9,25 @@
 
 import { blurRadiusFor } from '../geometry.js';
 import { FRAGMENT_HEADER } from './gl.js';
-import { PERSON_BLUR_WEIGHT, gaussianTaps } from '../selftest/reference.js';
 
+/** Weight of a person pixel in the background blur: weight = 1 − coverage·(1 − this), background = 1. */
+export const PERSON_BLUR_WEIGHT = 0.01;
 const WORKING_SIGMA = 6;
+
+/** Normalised 1-D Gaussian taps for offsets −n…n, n = ceil(3σ) (σ ≤ 0 → the single tap [1]). */
+export function gaussianTaps(sigma) {
+  if (!(sigma > 0)) return { radius: 0, weights: Float32Array.of(1) };
+  const radius = Math.ceil(3 * sigma);
+  const weights = new Float32Array(2 * radius + 1);
+  let total = 0;
+  for (let k = -radius; k <= radius; k++) {
+    weights[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+    total += weights[k + radius];
+  }
+  for (let i = 0; i < weights.length; i++) weights[i] /= total;
+  return { radius, weights };
+}
+
 
 const GAUSSIAN = `
 uniform vec2 u_outputSize;

@@ -3,9 +3,11 @@
 // kit), runs the stages in order and frees everything in reverse:
 //
 //   frame ─► resize (mask size) ─┐
-//   mask (model size, R32F) ─────┴► upsample (joint bilateral, full size) ─► temporal (EMA, webcam)
-//     ─► coverage (smoothstep) ─► background (image | blur | colour | none) ─► composite (light
-//     wrap, person over background, mirror) ─► canvas
+//   mask (model size, R32F) ─────┴► upsample (joint bilateral, full size) ─► coverage (smoothstep)
+//     ─► background (image | blur | colour | none) ─► composite (light wrap, person over
+//     background, mirror) ─► canvas
+//
+// Temporal smoothing is not here: the segmenter's video path owns it (segmentForVideo).
 //
 // Structural settings (sizes, background kind and picture) need a new pipeline; live ones
 // (update()) only change uniforms.
@@ -19,7 +21,6 @@ import { createGLKit, uploadImage, uploadMask } from './gl.js';
 import { createImageBackgroundStage } from './imageBackgroundStage.js';
 import { createResizeStage } from './resizeStage.js';
 import { checkLiveKeys, validatePipelineSettings } from './settings.js';
-import { createTemporalStage } from './temporalStage.js';
 import { createUpsampleStage } from './upsampleStage.js';
 
 function createBackgroundStage({ kit, settings, frameSize, backgroundImage }) {
@@ -40,8 +41,8 @@ function createBackgroundStage({ kit, settings, frameSize, backgroundImage }) {
 
 /**
  * buildPipeline({gl, frameSize: {width, height}, maskSize: {width, height}, backgroundImage,
- * ...settings}) → {render({source, mask, smoothing}), update(live), resetSmoothing(),
- * readMask(which), cleanUp(), settings}. Settings as validatePipelineSettings.
+ * ...settings}) → {render({source, mask}), update(live), readMask(which), cleanUp(), settings}.
+ * Settings as validatePipelineSettings.
  */
 export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null, ...options }) {
   let settings = validatePipelineSettings(options);
@@ -63,7 +64,6 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
     const targets = {
       guideLow: kit.createTarget({ ...maskSize, filter: 'nearest' }),
       upsampled: kit.createTarget({ ...full, format: maskFormat }),
-      history: [kit.createTarget({ ...full, format: maskFormat }), kit.createTarget({ ...full, format: maskFormat })],
       coverage: kit.createTarget({ ...full, format: maskFormat }),
       background: kit.createTarget(full),
     };
@@ -76,15 +76,10 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
         sigmaSpace: settings.sigmaSpace,
         sigmaColor: settings.sigmaColor,
       }),
-      temporal: createTemporalStage({ kit, smoothing: settings.smoothing }),
       coverage: createCoverageStage({ kit, edges: coverageEdges(settings) }),
       background: createBackgroundStage({ kit, settings, frameSize: full, backgroundImage }),
       composite: createCompositeStage({ kit, mirror: settings.mirror, lightWrap: settings.lightWrap }),
     };
-    let latest = 0; // which history target holds the last smoothed mask
-    let hasHistory = false;
-    let smoothedTarget = targets.upsampled;
-
     return {
       get settings() {
         return { ...settings };
@@ -93,11 +88,8 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
       maskSize: { ...maskSize },
       targetFormats: kit.targetFormats,
 
-      /**
-       * One frame: `source` at frameSize, `mask` {data, width, height} at maskSize; `smoothing`
-       * (0–0.95) mixes in the previous frames (0 = off, as for photos).
-       */
-      render({ source, mask, smoothing = 0 }) {
+      /** One frame: `source` at frameSize, `mask` {data, width, height} at maskSize. */
+      render({ source, mask }) {
         if (mask.width !== maskSize.width || mask.height !== maskSize.height) {
           throw new Error(`Mask is ${mask.width}×${mask.height}, the pipeline was built for ${maskSize.width}×${maskSize.height}`);
         }
@@ -110,19 +102,7 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
           guide: textures.frame,
           target: targets.upsampled,
         });
-        smoothedTarget = targets.upsampled;
-        if (smoothing > 0) {
-          // The first frame has no history: smoothing 0 copies it in.
-          const next = targets.history[1 - latest];
-          stages.temporal.update({ smoothing: hasHistory ? smoothing : 0 });
-          stages.temporal.render({ current: targets.upsampled.texture, previous: targets.history[latest].texture, target: next });
-          latest = 1 - latest;
-          hasHistory = true;
-          smoothedTarget = next;
-        } else {
-          hasHistory = false;
-        }
-        stages.coverage.render({ mask: smoothedTarget.texture, target: targets.coverage });
+        stages.coverage.render({ mask: targets.upsampled.texture, target: targets.coverage });
         stages.background.render({ frame: textures.frame, coverage: targets.coverage.texture, target: targets.background });
         stages.composite.render({
           frame: textures.frame,
@@ -145,18 +125,13 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
         stages.composite.update(settings);
       },
 
-      /** Forget the previous frames (a new camera, a restart). */
-      resetSmoothing() {
-        hasHistory = false;
-      },
-
       /**
        * The last frame's full-resolution mask as a Float32Array (row 0 = top, not mirrored):
-       * 'upsampled' (before temporal smoothing), 'smoothed' (after) or 'coverage' (feathered).
+       * 'upsampled' (the person probability) or 'coverage' (feathered).
        */
-      readMask(which = 'smoothed') {
-        const target = { upsampled: targets.upsampled, smoothed: smoothedTarget, coverage: targets.coverage }[which];
-        if (!target) throw new Error(`readMask: unknown mask "${which}" (upsampled, smoothed, coverage)`);
+      readMask(which = 'upsampled') {
+        const target = { upsampled: targets.upsampled, coverage: targets.coverage }[which];
+        if (!target) throw new Error(`readMask: unknown mask "${which}" (upsampled, coverage)`);
         const rgba = kit.readTarget(target);
         const out = new Float32Array(target.width * target.height);
         for (let i = 0; i < out.length; i++) out[i] = rgba[i * 4];

@@ -1,20 +1,15 @@
-// The WebGL2 compositor: the same face as the Canvas2D one (compositor.js) — render(source, mask),
+// The WebGL2 compositor: the same face as the Canvas2D one (../canvas2d.js) — render(source, mask),
 // update(live), cleanUp(), settings — built on buildPipeline. It (re)builds the pipeline when the
 // frame or mask size changes, and survives a lost WebGL context: frames are skipped while it is
 // lost, and on restore a fresh pipeline redraws the last frame (a captureStream() goes on).
 //
-//   const compositor = createPreferredCompositor({canvas, background: 'blur'});  // WebGL2 or Canvas2D
-//   compositor.render(video, mask, {smoothing: 0.5});   // smoothing: webcam frames only
-//
-// The choice is made once per canvas: a canvas keeps the first kind of context it hands out.
+//   const compositor = createGLCompositor({canvas, background: 'blur'});
+//   compositor.render(video, mask);
 
-import { createCompositor as createCanvas2DCompositor } from '../canvas2d.js';
 import { buildPipeline } from './buildPipeline.js';
 import { liveResources, resourceCounts } from './gl.js';
 import { checkLiveKeys, validatePipelineSettings } from './settings.js';
 import { sourceSize } from '../geometry.js';
-
-export const COMPOSITOR_KINDS = Object.freeze(['auto', 'webgl2', 'canvas2d']);
 
 const CONTEXT_ATTRIBUTES = Object.freeze({
   alpha: true, // background 'none' makes a transparent PNG
@@ -36,7 +31,7 @@ export function webgl2ContextOf(canvas) {
 
 /**
  * Create a WebGL2 compositor drawing into `canvas`; throws when the canvas has no WebGL2.
- * Options as createCompositor (compositor.js) plus DEFAULT_PIPELINE_SETTINGS.
+ * Options as the Canvas2D compositor's (../canvas2d.js) plus DEFAULT_PIPELINE_SETTINGS.
  */
 export function createGLCompositor({ canvas, backgroundImage = null, ...options }) {
   const gl = webgl2ContextOf(canvas);
@@ -68,7 +63,7 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
     contextLost = false;
     if (!last || cleanedUp) return;
     try {
-      compositor.render(last.source, last.mask, last.options);
+      compositor.render(last.source, last.mask);
     } catch (error) {
       console.warn('Redrawing after a restored WebGL context failed:', error); // the next frame retries
     }
@@ -81,12 +76,11 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
 
     /**
      * Composite one frame: `source` at its natural size, `mask` {data: Float32Array, width, height}
-     * at model size; options.smoothing (0–0.95) for camera frames. Returns milliseconds spent
-     * issuing the GPU work.
+     * at model size. Returns milliseconds spent issuing the GPU work.
      */
-    render(source, mask, options = {}) {
+    render(source, mask) {
       if (cleanedUp) throw new Error('This compositor was cleaned up');
-      last = { source, mask, options };
+      last = { source, mask };
       // isContextLost() turns true before the 'webglcontextlost' event is delivered
       if (contextLost || gl.isContextLost()) return 0;
       const started = performance.now();
@@ -110,7 +104,7 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
         });
         pipelineKey = key;
       }
-      pipeline.render({ source, mask, smoothing: options.smoothing ?? 0 });
+      pipeline.render({ source, mask });
       return performance.now() - started;
     },
 
@@ -138,10 +132,6 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
       return pipeline?.targetFormats ?? null;
     },
 
-    resetSmoothing() {
-      pipeline?.resetSmoothing();
-    },
-
     /** The last frame's full-resolution mask (see buildPipeline readMask), or null. */
     readMask(which) {
       return pipeline && !contextLost ? pipeline.readMask(which) : null;
@@ -161,19 +151,4 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
     },
   };
   return compositor;
-}
-
-/**
- * WebGL2 when the canvas has it (the default), else the Canvas2D compositor. `compositor`:
- * 'auto' (default), 'webgl2' (throws without it) or 'canvas2d'. The Canvas2D one does not take
- * pipeline-only settings (light wrap, upsampling…): they are dropped for it.
- */
-export function createPreferredCompositor({ compositor: kind = 'auto', ...options }) {
-  if (!COMPOSITOR_KINDS.includes(kind)) {
-    throw new Error(`Invalid compositor: ${JSON.stringify(kind)} (expected one of ${COMPOSITOR_KINDS.join(', ')})`);
-  }
-  if (kind === 'webgl2' || (kind === 'auto' && webgl2ContextOf(options.canvas))) return createGLCompositor(options);
-  const { upsampling, bilateralRadius, sigmaSpace, sigmaColor, lightWrap, ...canvasOptions } = options;
-  const fallback = createCanvas2DCompositor(canvasOptions);
-  return Object.assign(fallback, { kind: 'canvas2d' });
 }

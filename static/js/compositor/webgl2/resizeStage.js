@@ -3,7 +3,12 @@
 // the average over the texel's footprint, like the pixels the model saw). Reference: resizeArea().
 
 import { FRAGMENT_HEADER } from './gl.js';
-import { resizeTaps } from '../selftest/reference.js';
+
+/** How many bilinear taps per axis the resize stage averages for a given shrink factor. */
+export function resizeTaps(sourceSize, outputSize) {
+  // One bilinear tap averages two source pixels: ratio / 2 taps cover the footprint.
+  return Math.min(8, Math.max(1, Math.ceil(sourceSize / outputSize / 2)));
+}
 
 const FRAGMENT = `${FRAGMENT_HEADER}
 uniform sampler2D u_source;

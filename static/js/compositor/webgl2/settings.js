@@ -1,5 +1,5 @@
 // The GPU pipeline's settings: the compositor's (config.js: background, colour, blur strength,
-// feather, threshold, smoothing, mirror), plus the ones only this pipeline has. Defaults in one
+// feather, threshold, mirror), plus the ones only this pipeline has. Defaults in one
 // place, validated; pure (no GL, no DOM) so `node --test` imports it.
 
 import { validateCompositorConfig } from '../../settings/config.js';
@@ -15,7 +15,7 @@ export const DEFAULT_PIPELINE_SETTINGS = Object.freeze({
 
 /** Settings a running pipeline takes without being rebuilt (they only change uniforms). */
 export const LIVE_SETTINGS = Object.freeze([
-  'color', 'blurStrength', 'feather', 'threshold', 'mirror', 'smoothing', ...Object.keys(DEFAULT_PIPELINE_SETTINGS),
+  'color', 'blurStrength', 'feather', 'threshold', 'mirror', ...Object.keys(DEFAULT_PIPELINE_SETTINGS),
 ]);
 
 function fail(field, value, expected) {

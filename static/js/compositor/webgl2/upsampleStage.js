@@ -3,9 +3,10 @@
 // ('bilinear', the baseline the benchmark compares with). Reference: jointBilateralUpsample().
 
 import { FRAGMENT_HEADER } from './gl.js';
-import { BILATERAL_FALLBACK_WEIGHT } from '../selftest/reference.js';
 
 export const UPSAMPLING_MODES = Object.freeze(['bilateral', 'bilinear']);
+/** Weight of the plain bilinear value in the joint bilateral sum: takes over where no tap matches. */
+export const BILATERAL_FALLBACK_WEIGHT = 1e-3;
 
 const FRAGMENT = `${FRAGMENT_HEADER}
 uniform highp sampler2D u_mask;     // R32F at mask size, read with texelFetch

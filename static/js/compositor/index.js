@@ -1,0 +1,29 @@
+// The compositor: person over a new background, drawn into the result canvas. WebGL2 when the
+// canvas has it (webgl2/, the GPU pipeline), else Canvas2D (canvas2d.js). Both have one face:
+//
+//   const compositor = createCompositor({canvas, background: 'blur', backgroundImage});  // structural
+//   compositor.render(videoOrImage, mask);      // mask {data, width, height} from the segmenter
+//   compositor.update({blurStrength: 20});      // live settings
+//   compositor.cleanUp();
+//   compositor.kind                             // 'webgl2' | 'canvas2d'
+//
+// The choice is made once per canvas: a canvas keeps the first kind of context it hands out.
+
+import { createCanvas2DCompositor } from './canvas2d.js';
+import { createGLCompositor, webgl2ContextOf } from './webgl2/compositor.js';
+
+export const COMPOSITOR_KINDS = Object.freeze(['auto', 'webgl2', 'canvas2d']);
+
+/**
+ * `compositor`: 'auto' (default: WebGL2 when the canvas has it), 'webgl2' (throws without it) or
+ * 'canvas2d'. The Canvas2D one does not take pipeline-only settings (light wrap, upsampling…):
+ * they are dropped for it.
+ */
+export function createCompositor({ compositor: kind = 'auto', ...options }) {
+  if (!COMPOSITOR_KINDS.includes(kind)) {
+    throw new Error(`Invalid compositor: ${JSON.stringify(kind)} (expected one of ${COMPOSITOR_KINDS.join(', ')})`);
+  }
+  if (kind === 'webgl2' || (kind === 'auto' && webgl2ContextOf(options.canvas))) return createGLCompositor(options);
+  const { upsampling, bilateralRadius, sigmaSpace, sigmaColor, lightWrap, ...canvasOptions } = options;
+  return Object.assign(createCanvas2DCompositor(canvasOptions), { kind: 'canvas2d' });
+}

@@ -1,0 +1,114 @@
+// Fetching an exported TF.js graph model ourselves (instead of tf.io.http) so that progress counts
+// bytes and every failure names the file and the fix: missing model.json, missing or truncated
+// shard. Also the model card beside it.
+
+import { modelMessages } from '../ui/messages.js';
+
+const BYTES_PER_ELEMENT = { float32: 4, int32: 4, uint16: 2, float16: 2, uint8: 1, bool: 1 };
+
+function weightBytes(entry) {
+  const dtype = entry.quantization?.dtype ?? entry.dtype;
+  const perElement = BYTES_PER_ELEMENT[dtype];
+  if (!perElement) return null; // string tensors: size not knowable from the manifest
+  return entry.shape.reduce((a, b) => a * b, 1) * perElement;
+}
+
+/** Fetch one weight file, reporting bytes as they arrive. */
+async function fetchShard(url, onBytes, folder) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(modelMessages.missingShard(url, `a network error (${error.message})`, folder));
+  }
+  if (!response.ok) throw new Error(modelMessages.missingShard(url, response.status, folder));
+  if (!response.body?.getReader) {
+    const buffer = await response.arrayBuffer();
+    onBytes(buffer.byteLength);
+    return new Uint8Array(buffer);
+  }
+  const reader = response.body.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    length += value.byteLength;
+    onBytes(value.byteLength);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * model.json and its shards as tf.io ModelArtifacts. `folder` (e.g. "static/model/live") is where
+ * the files live on disk, for the messages; onProgress(fraction 0–1) counts weight bytes.
+ */
+export async function fetchModelArtifacts(tf, modelUrl, { onProgress = () => {}, folder = null } = {}) {
+  const absoluteUrl = new URL(modelUrl, globalThis.location?.href);
+  let response;
+  try {
+    response = await fetch(absoluteUrl);
+  } catch (error) {
+    throw new Error(modelMessages.missing(modelUrl, `a network error (${error.message})`, folder));
+  }
+  if (!response.ok) throw new Error(modelMessages.missing(modelUrl, response.status, folder));
+  let modelJson;
+  try {
+    modelJson = await response.json();
+  } catch (error) {
+    throw new Error(modelMessages.unreadable(modelUrl, error.message, folder));
+  }
+  if (!modelJson?.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
+    throw new Error(modelMessages.unreadable(modelUrl, 'no modelTopology or weightsManifest', folder));
+  }
+
+  const loadWeights = async (manifest) => {
+    const groups = manifest.map((group) => {
+      const sizes = group.weights.map(weightBytes);
+      return {
+        urls: group.paths.map((path) => new URL(path, absoluteUrl).href),
+        expected: sizes.includes(null) ? null : sizes.reduce((a, b) => a + b, 0),
+      };
+    });
+    const total = groups.reduce((sum, group) => sum + (group.expected ?? 0), 0);
+    let received = 0;
+    onProgress(0);
+    const groupBuffers = [];
+    for (const group of groups) {
+      const parts = [];
+      for (const url of group.urls) {
+        const onBytes = (n) => {
+          received += n;
+          if (total > 0) onProgress(Math.min(received / total, 1));
+        };
+        parts.push(await fetchShard(url, onBytes, folder));
+      }
+      const got = parts.reduce((sum, part) => sum + part.byteLength, 0);
+      if (group.expected !== null && got !== group.expected) {
+        throw new Error(modelMessages.truncated(group.urls.map((u) => new URL(u).pathname), got, group.expected, folder));
+      }
+      groupBuffers.push(...parts.map((part) => part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength)));
+    }
+    onProgress(1);
+    const specs = manifest.flatMap((group) => group.weights);
+    return [specs, tf.io.concatenateArrayBuffers(groupBuffers)];
+  };
+  return tf.io.getModelArtifactsForJSON(modelJson, loadWeights);
+}
+
+/** The model card (model-card.json) beside a model, or null when it is missing or unreadable. */
+export async function fetchModelCard(cardUrl) {
+  try {
+    const response = await fetch(cardUrl);
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
