@@ -8,6 +8,7 @@
 //   sound.skipped // a reason, when there is no sound to carry
 
 import { abortError } from '../input/videoFrames.js';
+import { createResampler } from './resample.js';
 
 const OPUS_RATES = [48000, 24000, 16000, 12000, 8000];
 const BITRATE = 128_000;
@@ -37,7 +38,7 @@ export async function audioProblem(track) {
 }
 
 function encoderConfig(track) {
-  // Opus takes only a few rates; anything else (44.1 kHz AAC) is resampled by the encoder to 48 kHz.
+  // Opus takes only a few rates; anything else (44.1 kHz AAC) is resampled here to 48 kHz.
   const sampleRate = OPUS_RATES.includes(track.sampleRate) ? track.sampleRate : 48000;
   return { codec: 'opus', sampleRate, numberOfChannels: Math.min(track.numberOfChannels, 2), bitrate: BITRATE };
 }
@@ -65,19 +66,29 @@ export async function transcodeAudio(track, source, { signal } = {}) {
     },
   });
   encoder.configure(target);
+  // Every decoded chunk goes through the resampler (Opus rates only) and is re-stamped from the
+  // sample count, so laced or oddly stamped sources still give a gapless, monotonic track.
+  const resampler = createResampler(track.sampleRate, target.sampleRate);
   let first = null;
-  let written = 0; // frames (per channel) handed to the encoder: the next timestamp
+  let written = 0; // output samples (per channel) handed to the encoder
   const decoder = new AudioDecoder({
     output: (audio) => {
       try {
-        // Re-stamp from the sample count: laced or badly stamped sources still give a monotonic track.
         first ??= audio.timestamp;
-        const timestamp = first + Math.round((written * 1e6) / audio.sampleRate);
-        written += audio.numberOfFrames;
-        if (audio.numberOfChannels > target.numberOfChannels || audio.timestamp !== timestamp) {
-          encoder.encode(restamp(audio, timestamp, target.numberOfChannels));
-        } else {
-          encoder.encode(audio);
+        const planes = resampler.push(planarChannels(audio, target.numberOfChannels));
+        const frames = planes[0].length;
+        if (frames > 0) {
+          const data = new Float32Array(frames * planes.length);
+          planes.forEach((plane, c) => data.set(plane, c * frames));
+          encoder.encode(new AudioData({
+            format: 'f32-planar',
+            sampleRate: target.sampleRate,
+            numberOfFrames: frames,
+            numberOfChannels: planes.length,
+            timestamp: first + Math.round((written * 1e6) / target.sampleRate),
+            data,
+          }));
+          written += frames;
         }
       } catch (error) {
         failure = error;
@@ -112,20 +123,12 @@ export async function transcodeAudio(track, source, { signal } = {}) {
   }
 }
 
-/** A copy of `audio` with a new timestamp and at most `channels` channels (planar float). */
-function restamp(audio, timestamp, channels) {
+/** The first `channels` channels of `audio` as Float32Arrays (a mono source fills each channel). */
+function planarChannels(audio, channels) {
   const frames = audio.numberOfFrames;
-  const keep = Math.min(channels, audio.numberOfChannels);
-  const planes = new Float32Array(frames * keep);
-  for (let c = 0; c < keep; c++) {
-    audio.copyTo(planes.subarray(c * frames, (c + 1) * frames), { planeIndex: c, format: 'f32-planar' });
-  }
-  return new AudioData({
-    format: 'f32-planar',
-    sampleRate: audio.sampleRate,
-    numberOfFrames: frames,
-    numberOfChannels: keep,
-    timestamp,
-    data: planes,
+  return Array.from({ length: channels }, (_, c) => {
+    const plane = new Float32Array(frames);
+    audio.copyTo(plane, { planeIndex: Math.min(c, audio.numberOfChannels - 1), format: 'f32-planar' });
+    return plane;
   });
 }
