@@ -9,42 +9,31 @@ and an HTML gallery of the worst photos (next to the JSON unless --gallery DIR s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 # Keras (and with it TensorFlow) is imported only once the arguments and data look right: user errors stay fast.
+from greenscreen.cli_common import UsageError, first_line, load_model_file, parse_size, run_command
 from greenscreen.data import DataError, open_source
 from greenscreen.gallery import WorstGallery
 from greenscreen.metrics import BOUNDARY_TOLERANCE_FRACTION, THRESHOLD, ScoreBoard
 from greenscreen.predict import input_size_of, person_probabilities
+from greenscreen.run_folder import write_json_atomically
 
 DEFAULT_BATCH_SIZE = 8
 DEFAULT_WORST = 24
-SIZE_MULTIPLE = 32  # model input sides must divide by this (docs/model-contract.md)
 
 
-class UsageError(Exception):
-    """A one-line message for the person running the command."""
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """'320' → (320, 320); '256x320' → (256, 320) as (H, W); sides must be positive multiples of 32."""
-    parts = text.lower().split("x")
+def size_argument(text: str) -> tuple[int, int]:
+    """--size N|HxW; whether the model's preset can take it is checked once the model is loaded."""
     try:
-        sides = [int(part) for part in parts]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must be N or HxW, got {text!r}") from None
-    if len(sides) == 1:
-        sides *= 2
-    if len(sides) != 2 or any(side <= 0 or side % SIZE_MULTIPLE for side in sides):
-        raise argparse.ArgumentTypeError(f"size sides must be positive multiples of {SIZE_MULTIPLE}, got {text!r}")
-    return sides[0], sides[1]
+        return parse_size(text, multiple=None)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def positive_int(text: str) -> int:
@@ -75,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", required=True, type=Path, help="saved model (.keras)")
     parser.add_argument("--data", required=True, metavar="SPEC",
                         help="PATH[:SUBSET]: mask folder, COCO folder or COCO .json (COCO subset kept|dropped|all)")
-    parser.add_argument("--size", type=parse_size, metavar="N|HxW",
+    parser.add_argument("--size", type=size_argument, metavar="N|HxW",
                         help="run the model at this input size instead of its own (same weights)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the scores here")
     parser.add_argument("--gallery", type=Path, metavar="DIR",
@@ -90,49 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_keras_model(path: str | Path, size: tuple[int, int] | None = None):
-    """The saved model (resized to `size` if given); UsageError for anything the user can fix."""
-    path = Path(path)
-    if path.is_dir():
-        raise UsageError(f"model path is a folder, not a file: {path}")
-    if not path.is_file():
-        raise UsageError(f"model file not found: {path}")
-    if path.suffix != ".keras":
-        raise UsageError(f"not a Keras model file (expected .keras): {path}")
-    if not zipfile.is_zipfile(path):  # Keras would call this "file not found"
-        raise UsageError(f"not a Keras model file (a .keras file is a zip archive): {path}")
-    import keras
-
-    try:
-        # compile=False: scoring needs no optimizer, loss or training metrics (which may be custom).
-        model = keras.saving.load_model(path, compile=False)
-    except Exception as error:  # noqa: BLE001 - any failure here means "not a loadable model"
-        raise UsageError(f"cannot load {path} as a Keras model: {_first_line(error)}") from None
-    if size is not None:
-        from greenscreen.model import with_input_size
-
-        try:
-            model = with_input_size(model, size)
-        except Exception as error:  # noqa: BLE001
-            raise UsageError(f"cannot run {path} at {size[0]}x{size[1]}: {_first_line(error)}") from None
-    return model
-
-
 def open_data(spec: str):
     try:
         source = open_source(spec)
     except (DataError, OSError, ValueError) as error:
-        raise UsageError(_first_line(error)) from None
+        raise UsageError(first_line(error)) from None
     if len(source) == 0:
         reason = f" ({len(source.problems)} skipped, e.g. {source.problems[0]})" if source.problems else ""
         raise UsageError(f"no photos with masks in {spec}{reason}")
     source.report_problems()
     return source
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]
 
 
 class Progress:
@@ -246,7 +202,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.json is not None and args.json.exists() and args.json.is_dir():
         raise UsageError(f"--json must be a file path, {args.json} is a folder")
     source = open_data(args.data)
-    model = load_keras_model(args.model, args.size)
+    model = load_model_file(args.model, args.size)
     try:
         input_size = input_size_of(model)
     except ValueError as error:
@@ -261,7 +217,7 @@ def run(args: argparse.Namespace) -> dict:
         result = evaluate(model, source, flip_tta=args.tta, limit=args.limit, batch_size=args.batch_size,
                           gallery=gallery, progress=Progress(count))
     except (DataError, ValueError) as error:  # an unreadable photo; a model whose output is not [N, H, W, 2]
-        raise UsageError(_first_line(error)) from None
+        raise UsageError(first_line(error)) from None
     board = result["board"]
     report = {
         **board.summary(),
@@ -282,9 +238,7 @@ def run(args: argparse.Namespace) -> dict:
     print(format_table(report))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        temporary = args.json.with_name(f".{args.json.name}.tmp")  # renamed into place: never half-written
-        temporary.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, args.json)
+        write_json_atomically(args.json, report)  # renamed into place: never half-written
         print(f"scores  {args.json}")
     if gallery is not None:
         height, width = input_size
@@ -298,15 +252,7 @@ def run(args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up chatter out of the table
-    try:
-        run(args)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    return 0
+    return run_command(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -39,13 +39,17 @@ def _pair(pred, truth) -> tuple[np.ndarray, np.ndarray]:
     return pred, truth
 
 
+def _overlap(pred: np.ndarray, truth: np.ndarray) -> tuple[int, int, float]:
+    """(intersection, union, IoU) of two boolean masks: the one place IoU is computed.
+    An image with no person in either mask scores 1."""
+    intersection = int(np.count_nonzero(pred & truth))
+    union = int(np.count_nonzero(pred | truth))
+    return intersection, union, intersection / union if union else 1.0
+
+
 def iou(pred, truth) -> float:
     """Person intersection over union in [0, 1]; an image with no person in either mask scores 1."""
-    pred, truth = _pair(pred, truth)
-    union = np.count_nonzero(pred | truth)
-    if union == 0:
-        return 1.0
-    return np.count_nonzero(pred & truth) / union
+    return _overlap(*_pair(pred, truth))[2]
 
 
 def pixel_accuracy(pred, truth) -> float:
@@ -123,7 +127,7 @@ class ImageScore:
     name: str
     iou: float
     pixel_accuracy: float
-    boundary_f: float
+    boundary_f: float | None
     intersection: int
     union: int
 
@@ -133,23 +137,26 @@ class ScoreBoard:
 
     miou: mean of per-image IoU. dataset_iou: all intersections / all unions (large people weigh more).
     pixel_accuracy and boundary_f: means over images.
+
+    boundary=False skips boundary F (it costs more than the rest; training's per-epoch score skips it)
+    and reports it as None.
     """
 
-    def __init__(self, boundary_tolerance: int | None = None):
+    def __init__(self, boundary_tolerance: int | None = None, boundary: bool = True):
         self.boundary_tolerance = boundary_tolerance
+        self.boundary = boundary
         self.images: list[ImageScore] = []
 
     def add(self, name: str, pred, truth) -> ImageScore:
         pred, truth = _pair(pred, truth)
-        intersection = np.count_nonzero(pred & truth)
-        union = np.count_nonzero(pred | truth)
+        intersection, union, overlap = _overlap(pred, truth)
         score = ImageScore(
             name=str(name),
-            iou=intersection / union if union else 1.0,
+            iou=overlap,
             pixel_accuracy=pixel_accuracy(pred, truth),
-            boundary_f=boundary_f_score(pred, truth, self.boundary_tolerance),
-            intersection=int(intersection),
-            union=int(union),
+            boundary_f=boundary_f_score(pred, truth, self.boundary_tolerance) if self.boundary else None,
+            intersection=intersection,
+            union=union,
         )
         self.images.append(score)
         return score
@@ -167,7 +174,7 @@ class ScoreBoard:
             "miou": 100 * float(np.mean([s.iou for s in self.images])),
             "dataset_iou": 100 * intersection / union if union else 100.0,
             "pixel_accuracy": 100 * float(np.mean([s.pixel_accuracy for s in self.images])),
-            "boundary_f": 100 * float(np.mean([s.boundary_f for s in self.images])),
+            "boundary_f": 100 * float(np.mean([s.boundary_f for s in self.images])) if self.boundary else None,
             "n": n,
         }
 
@@ -177,7 +184,8 @@ class ScoreBoard:
         for s in self.images:
             record = asdict(s)
             for key in ("iou", "pixel_accuracy", "boundary_f"):
-                record[key] = round(100 * record[key], 4)
+                if record[key] is not None:
+                    record[key] = round(100 * record[key], 4)
             records.append(record)
         return records
 

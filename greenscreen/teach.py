@@ -15,11 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from greenscreen.cli_common import UsageError, load_model_file, run_command
 from greenscreen.data import DataError, open_source
-
-
-class UsageError(Exception):
-    """A one-line message for the person running the command."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,37 +75,25 @@ def label(model, source, out: Path, tta: bool, batch_size: int) -> int:
     return written
 
 
+def run(args) -> int:
+    specs = data_specs(args)
+    sources = [open_source(spec) for spec in specs]  # DataError: one line, before the model loads
+    model = load_model_file(args.model)
+    out = Path(args.out)
+    for source in sources:
+        written = label(model, source, out, args.tta, args.batch_size)
+        print(f"{source.path}: {written} new maps, {len(source)} in all", flush=True)
+    (out / "teacher.json").write_text(json.dumps(
+        {"model": str(args.model), "model_name": model.name, "flip_tta": args.tta,
+         "data": [source.describe() for source in sources]}, indent=2) + "\n")
+    return 0
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        specs = data_specs(args)
-        sources = []
-        for spec in specs:
-            try:
-                sources.append(open_source(spec))
-            except DataError as error:
-                raise UsageError(str(error)) from None
-        from greenscreen.evaluate import UsageError as ModelError, load_keras_model
-
-        try:
-            model = load_keras_model(args.model)
-        except ModelError as error:
-            raise UsageError(str(error)) from None
-        out = Path(args.out)
-        for source in sources:
-            written = label(model, source, out, args.tta, args.batch_size)
-            print(f"{source.path}: {written} new maps, {len(source)} in all", flush=True)
-        (out / "teacher.json").write_text(json.dumps(
-            {"model": str(args.model), "model_name": model.name, "flip_tta": args.tta,
-             "data": [source.describe() for source in sources]}, indent=2) + "\n")
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted (the maps written so far are kept; run again to continue)", file=sys.stderr)
-        return 130
-    return 0
+    return run_command(lambda: run(args),
+                       interrupted="interrupted (the maps written so far are kept; run again to continue)")
 
 
 if __name__ == "__main__":

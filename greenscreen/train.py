@@ -18,8 +18,10 @@ import os
 import platform
 import sys
 import time
-import zipfile
 from pathlib import Path
+
+from greenscreen.cli_common import UsageError, check_keras_file, import_keras, parse_size, run_command
+from greenscreen.run_folder import RunFolder, RunFolderError
 
 DEFAULTS = dict(
     train=[],
@@ -50,10 +52,6 @@ DEFAULTS = dict(
     teacher=None,  # folder of a teacher's probability maps (python -m greenscreen.teach): distillation
     teacher_weight=0.5,  # share of the cross-entropy taken against the teacher's soft targets
 )
-
-
-class UsageError(Exception):
-    """A mistake the user can fix; printed as one line."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,7 +126,7 @@ def resolve_options(argv) -> dict:
         raise UsageError("--steps-per-epoch must be at least 1")
     if not 0 <= options["val_split"] < 1:
         raise UsageError(f"--val-split must be at least 0 and below 1, got {options['val_split']}")
-    options["size"] = list(parse_size(str(options["size"])))
+    options["size"] = list(parse_size(options["size"], multiple=None))  # the preset's multiple is checked later
     if options["out"] is None:
         options["out"] = f"runs/{options['preset']}-{time.strftime('%Y%m%d-%H%M%S')}"
     if Path(options["out"]).exists() and not Path(options["out"]).is_dir():
@@ -147,14 +145,6 @@ def resolve_options(argv) -> dict:
     return options
 
 
-def check_keras_file(path) -> None:
-    """Cheap checks before Keras is imported: the file exists and is a zip, as every .keras file is."""
-    if not Path(path).is_file():
-        raise UsageError(f"model file not found: {path}")
-    if not zipfile.is_zipfile(path):
-        raise UsageError(f"not a Keras model file (a .keras file is a zip archive): {path}")
-
-
 def parse_freeze(value):
     """None, "all" or a stride 2/4/8/16 from the command line or a config file."""
     if value is None or value == "all":
@@ -166,19 +156,6 @@ def parse_freeze(value):
     if stride not in (0, 2, 4, 8, 16, 32):
         raise UsageError(f"bad --freeze-encoder {value!r}: use all or a stride (2, 4, 8, 16)")
     return "all" if stride == 32 else (stride or None)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    parts = text.lower().split("x")
-    try:
-        numbers = [int(p) for p in parts]
-    except ValueError:
-        raise UsageError(f"bad size {text!r}: use N or HxW, e.g. 224 or 160x256") from None
-    if len(numbers) == 1:
-        numbers *= 2
-    if len(numbers) != 2:
-        raise UsageError(f"bad size {text!r}: use N or HxW")
-    return numbers[0], numbers[1]
 
 
 def parse_weighted(spec: str) -> tuple[str, float]:
@@ -297,56 +274,35 @@ def describe_hardware() -> str:
 
 
 def main(argv=None) -> int:
-    from greenscreen.data import DataError
-
-    try:
-        options = resolve_options(argv)
-        return train(options)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except DataError as error:  # data that turned out unusable while training (e.g. every photo unreadable)
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\ninterrupted: resume with --resume --out <run folder>", file=sys.stderr)
-        return 130
-
-
-def read_run_file(path: Path) -> dict:
-    """A JSON file of an earlier run (config.json, state.json), or a UsageError saying what is wrong."""
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise UsageError(f"cannot resume: {path.name} of {path.parent} is unreadable ({error})") from None
+    return run_command(lambda: train(resolve_options(argv)),
+                       interrupted="interrupted: resume with --resume --out <run folder>")
 
 
 def train(options: dict) -> int:
-    run = Path(options["out"])
-    last_path, best_path = run / "last.keras", run / "best.keras"
+    run = RunFolder(options["out"])
     if options["resume"]:
-        if not last_path.is_file():
-            raise UsageError(f"nothing to resume: {last_path} does not exist")
-        saved = read_run_file(run / "config.json").get("options")
-        if not isinstance(saved, dict):
-            raise UsageError(f"cannot resume: {run / 'config.json'} has no options")
-        state = read_run_file(run / "state.json")
+        if not run.last.is_file():
+            raise UsageError(f"nothing to resume: {run.last} does not exist")
+        try:
+            saved, state = run.options, run.state
+        except RunFolderError as error:
+            raise UsageError(f"cannot resume: {error}") from None
         if not isinstance(state.get("epoch"), int):
-            raise UsageError(f"cannot resume: {run / 'state.json'} does not say which epoch was last saved")
+            raise UsageError(f"cannot resume: {run.path / 'state.json'} does not say which epoch was last saved")
         epochs = options["epochs"] or saved.get("epochs", DEFAULTS["epochs"])
         if state["epoch"] >= epochs:
-            raise UsageError(f"{run} has finished {state['epoch']} epochs already: pass --epochs N above that "
+            raise UsageError(f"{run.path} has finished {state['epoch']} epochs already: pass --epochs N above that "
                              "to train further")
-        options = {**saved, "epochs": epochs, "workers": options["workers"], "resume": True}
-    elif last_path.exists():
-        raise UsageError(f"{run} already holds a run: pass --resume to continue it or choose another --out")
+        options = {**DEFAULTS, **saved, "epochs": epochs, "workers": options["workers"], "resume": True}
+    elif run.last.exists():
+        raise UsageError(f"{run.path} already holds a run: pass --resume to continue it or choose another --out")
 
     # Data first: mistakes in it are reported in a second, before the slow Keras/TensorFlow import.
     train_sources, val_sources = open_datasets(options)
     for source in [s for s, _ in train_sources] + val_sources:
         source.report_problems()
 
-    import keras
+    keras = import_keras()
     import numpy as np
 
     from greenscreen.data.dataset import SegmentationDataset
@@ -378,13 +334,13 @@ def train(options: dict) -> int:
         import greenscreen.losses  # noqa: F401 - registers the loss and metric for deserialization
 
         try:
-            model = keras.saving.load_model(last_path)
+            model = keras.saving.load_model(run.last)
         except Exception as error:  # noqa: BLE001 - any failure here means "not a loadable checkpoint"
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise UsageError(f"cannot resume: {last_path} does not load ({first_line})") from None
+            raise UsageError(f"cannot resume: {run.last} does not load ({first_line})") from None
         initial_epoch = state["epoch"]
         train_data.epoch = initial_epoch  # continue the augmentation stream where it stopped
-        print(f"resuming {run} at epoch {initial_epoch + 1}/{options['epochs']}", flush=True)
+        print(f"resuming {run.path} at epoch {initial_epoch + 1}/{options['epochs']}", flush=True)
     else:
         pretrained = is_pretrained_preset(options["preset"])
         try:
@@ -405,7 +361,6 @@ def train(options: dict) -> int:
         elif options["freeze_encoder"]:
             raise UsageError(f"--freeze-encoder needs a pretrained preset; {options['preset']} has no encoder")
         compile_model(model, options, steps)
-        run.mkdir(parents=True, exist_ok=True)
         record = {
             "options": options,
             "model": {"preset": options["preset"], "config": preset_config(options["preset"]),
@@ -417,7 +372,7 @@ def train(options: dict) -> int:
                             "python": platform.python_version(), "hardware": describe_hardware()},
             "steps_per_epoch": steps,
         }
-        (run / "config.json").write_text(json.dumps(record, indent=2, default=str))
+        run.write_config(record)
 
     trainable = int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
     print(f"{options['preset']}: {model.count_params():,} parameters ({trainable:,} trained), "
@@ -429,7 +384,7 @@ def train(options: dict) -> int:
     callbacks = [
         ValidationScorer(val_data, run, preview_count=options["preview_count"]),
         RunArtifacts(run),
-        keras.callbacks.CSVLogger(str(run / "log.csv"), append=options["resume"]),
+        keras.callbacks.CSVLogger(str(run.log), append=options["resume"]),
     ]
     started = time.time()
     # A progress bar on a terminal; one line per epoch in a log file (nohup ... &> run.log).
@@ -437,10 +392,10 @@ def train(options: dict) -> int:
     model.fit(train_data, epochs=options["epochs"], initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
     elapsed = time.time() - started
 
-    summary = RunArtifacts.summarize(run)
+    summary = run.write_summary()
     print(
         f"\ndone in {elapsed / 60:.1f} min: best val mIoU {summary['best_val_miou']:.2f} at epoch "
-        f"{summary['best_epoch']} -> {best_path}\nlast: {last_path}\nplots and previews: {run}",
+        f"{summary['best_epoch']} -> {run.best}\nlast: {run.last}\nplots and previews: {run.path}",
         flush=True,
     )
     return 0

@@ -11,7 +11,6 @@ half-written file and never loses the best one.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import time
 from pathlib import Path
@@ -20,8 +19,9 @@ import keras
 import numpy as np
 from PIL import Image
 
-from greenscreen.metrics import iou
+from greenscreen.metrics import THRESHOLD, ScoreBoard
 from greenscreen.model import build_model, model_input_size
+from greenscreen.run_folder import RunFolder
 
 
 def save_atomically(model: keras.Model, path: Path) -> None:
@@ -65,90 +65,62 @@ def preview_grid(images, truths, predictions, cell: int = 160) -> Image.Image:
 
 
 class ValidationScorer(keras.callbacks.Callback):
-    def __init__(self, val_data, run: Path, preview_count: int = 6):
+    def __init__(self, val_data, run, preview_count: int = 6):
         super().__init__()
         self.val_data = val_data
-        self.run = Path(run)
+        self.run = run if isinstance(run, RunFolder) else RunFolder(run)
         self.preview_count = preview_count
-        self.best = self._previous_best()
-
-    def _previous_best(self) -> float:
-        state = self.run / "state.json"
-        if state.is_file():
-            return float(json.loads(state.read_text()).get("best_val_miou", -1.0))
-        return -1.0
+        self.best = float(self.run.state.get("best_val_miou", -1.0))
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
-        ious, intersections, unions = [], 0, 0
+        board = ScoreBoard(boundary=False)  # IoU only: boundary F is for evaluate, and costs time every epoch
         previews = ([], [], [])
         for index in range(len(self.val_data)):
             x, y = self.val_data[index]
             probability = np.asarray(self.model.predict_on_batch(x), dtype=np.float32)[..., 1]
             for image, truth, person in zip(x, y[..., 0] > 0.5, probability):
-                predicted = person > 0.5
-                ious.append(iou(predicted, truth))
-                intersections += int(np.logical_and(predicted, truth).sum())
-                unions += int(np.logical_or(predicted, truth).sum())
+                board.add(str(len(board)), person >= THRESHOLD, truth)
                 if len(previews[0]) < self.preview_count:
                     for bucket, value in zip(previews, (image, truth.astype(np.float32), person)):
                         bucket.append(value)
-        logs["val_miou"] = 100.0 * float(np.mean(ious))
-        logs["val_dataset_iou"] = 100.0 * intersections / max(unions, 1)
-        (self.run / "previews").mkdir(exist_ok=True)
-        preview_grid(*previews).save(self.run / "previews" / f"epoch_{epoch + 1:03d}.jpg", quality=88)
+        summary = board.summary()
+        logs["val_miou"], logs["val_dataset_iou"] = summary["miou"], summary["dataset_iou"]
+        (self.run.path / "previews").mkdir(exist_ok=True)
+        preview_grid(*previews).save(self.run.path / "previews" / f"epoch_{epoch + 1:03d}.jpg", quality=88)
         improved = logs["val_miou"] > self.best
         if improved:
             self.best = logs["val_miou"]
-            save_atomically(inference_copy(self.model), self.run / "best.keras")
+            save_atomically(inference_copy(self.model), self.run.best)
         print(f"\nepoch {epoch + 1}: val mIoU {logs['val_miou']:.2f} (dataset IoU {logs['val_dataset_iou']:.2f})"
               f"{'  * best, saved best.keras' if improved else ''}", flush=True)
 
 
 class RunArtifacts(keras.callbacks.Callback):
-    def __init__(self, run: Path):
+    def __init__(self, run):
         super().__init__()
-        self.run = Path(run)
+        self.run = run if isinstance(run, RunFolder) else RunFolder(run)
 
     def on_train_begin(self, logs=None):
-        state_path = self.run / "state.json"
-        state = json.loads(state_path.read_text()) if state_path.is_file() else {}
-        self.started, self.seconds_before = time.time(), state.get("train_seconds", 0.0)
+        self.started, self.seconds_before = time.time(), self.run.state.get("train_seconds", 0.0)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        save_atomically(self.model, self.run / "last.keras")
-        state_path = self.run / "state.json"
-        state = json.loads(state_path.read_text()) if state_path.is_file() else {}
-        state["train_seconds"] = self.seconds_before + time.time() - self.started
+        save_atomically(self.model, self.run.last)
+        state = self.run.state
         best = max(state.get("best_val_miou", -1.0), logs.get("val_miou", -1.0))
+        changes = dict(epoch=epoch + 1, best_val_miou=best,
+                       train_seconds=self.seconds_before + time.time() - self.started)
         if logs.get("val_miou", -1.0) >= best:
-            state["best_epoch"] = epoch + 1
-        state.update(epoch=epoch + 1, best_val_miou=best)
-        temporary = state_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state, indent=2))
-        os.replace(temporary, state_path)
+            changes["best_epoch"] = epoch + 1
+        self.run.update_state(**changes)
 
     def on_train_end(self, logs=None):
-        plot_curves(self.run)
+        plot_curves(self.run.path)
 
     def on_epoch_begin(self, epoch, logs=None):
         if epoch:
-            plot_curves(self.run)  # the CSV row of the previous epoch is written by now
-
-    @staticmethod
-    def summarize(run: Path) -> dict:
-        state = json.loads((Path(run) / "state.json").read_text())
-        summary = {
-            "epochs": state["epoch"],
-            "best_epoch": state.get("best_epoch"),
-            "best_val_miou": state["best_val_miou"],
-            "train_seconds": state.get("train_seconds", 0.0),
-            "best": str(Path(run) / "best.keras"),
-            "last": str(Path(run) / "last.keras"),
-        }
-        (Path(run) / "summary.json").write_text(json.dumps(summary, indent=2))
-        return summary
+            plot_curves(self.run.path)  # the CSV row of the previous epoch is written by now
 
 
 def plot_curves(run: Path) -> None:

@@ -133,6 +133,11 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
         paths[name].write_bytes(b"")
     paths["list.json"] = root / "list.json"
     paths["list.json"].write_text("[1, 2]")
+    # A real (tiny) tiramisu56: a size it cannot take is refused naming the preset's own multiple.
+    from greenscreen.model import build_model
+
+    paths["tiny.keras"] = root / "tiny.keras"
+    build_model("tiramisu56", (32, 32)).save(paths["tiny.keras"])
     paths["zip_no_config.keras"] = root / "zip_no_config.keras"
     with zipfile.ZipFile(paths["zip_no_config.keras"], "w") as archive:
         archive.writestr("readme.txt", "a zip, but not a Keras model")
@@ -241,7 +246,8 @@ FAST_CASES = [
     ("evaluate", ["--model", "{text.keras}", "--data", "{coco_not_coco.json}", "--json", "{out}"], "not a COCO"),
     ("evaluate", ["--model", "{text.keras}", "--data", "{coco_truncated.json}", "--json", "{out}"], "not valid JSON"),
     ("evaluate", ["--model", "{text.keras}", "--data", "{good}", "--json", "{empty_dir}"], "is a folder"),
-    ("evaluate", ["--model", "{text.keras}", "--data", "{good}", "--json", "{out}", "--size", "33"], "multiples of 32"),
+    ("evaluate", ["--model", "{tiny.keras}", "--data", "{good}", "--json", "{out}", "--size", "33"], "multiples of 32"),
+    ("evaluate", ["--model", "{tiny.keras}", "--data", "{good}", "--json", "{out}", "--size", "3x"], "bad size"),
     ("evaluate", ["--model", "{text.keras}", "--data", "{good}", "--json", "{out}", "--limit", "0"], "positive"),
     # data tools
     ("data", ["filter-coco", "{missing}"], "not found"),

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from greenscreen.evaluate import main, parse_size
+from greenscreen.cli_common import UsageError, parse_size
+from greenscreen.evaluate import main
 from greenscreen.gallery import WorstGallery
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -154,10 +155,14 @@ def test_parse_size(text, expected):
 
 @pytest.mark.parametrize("text", ["50", "0", "abc", "32x", "32x32x32", "-32"])
 def test_parse_size_rejects(text):
-    import argparse
-
-    with pytest.raises(argparse.ArgumentTypeError):
+    with pytest.raises(UsageError):
         parse_size(text)
+
+
+def test_parse_size_takes_the_presets_multiple():
+    assert parse_size("144", multiple=16) == (144, 144)
+    with pytest.raises(UsageError, match="multiples of 32"):
+        parse_size("144", multiple=32)
 
 
 def test_gallery_keeps_the_k_worst_worst_first(tmp_path):

@@ -145,16 +145,10 @@ def run_pack(args) -> None:
 
 
 def main(argv=None) -> int:
+    from greenscreen.cli_common import run_command
+
     args = build_parser().parse_args(argv)
-    try:
-        {"filter-coco": run_filter_coco, "check": run_check, "pack": run_pack}[args.command](args)
-    except DataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    return 0
+    return run_command(lambda: {"filter-coco": run_filter_coco, "check": run_check, "pack": run_pack}[args.command](args))
 
 
 if __name__ == "__main__":
