@@ -9,7 +9,7 @@ import { blurPlan, createBlurBackgroundStage } from '../webgl2/blurBackgroundSta
 import { buildPipeline } from '../webgl2/buildPipeline.js';
 import { createCompositeStage } from '../webgl2/compositeStage.js';
 import { createCoverageStage } from '../webgl2/coverageStage.js';
-import { createGLKit, liveResources } from '../webgl2/gl.js';
+import { createGLKit, liveResources } from '../../gl/kit.js';
 import {
   composite,
   feather,

@@ -8,7 +8,7 @@
 // back to full resolution with bilinear filtering, which loses nothing visible.
 
 import { blurRadiusFor } from '../geometry.js';
-import { FRAGMENT_HEADER } from './gl.js';
+import { FRAGMENT_HEADER } from '../../gl/kit.js';
 
 /** Weight of a person pixel in the background blur: weight = 1 − coverage·(1 − this), background = 1. */
 export const PERSON_BLUR_WEIGHT = 0.01;

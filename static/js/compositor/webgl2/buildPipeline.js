@@ -17,7 +17,7 @@ import { createBlurBackgroundStage } from './blurBackgroundStage.js';
 import { createCompositeStage } from './compositeStage.js';
 import { createCoverageStage } from './coverageStage.js';
 import { createFillBackgroundStage } from './fillBackgroundStage.js';
-import { createGLKit, uploadImage, uploadMask } from './gl.js';
+import { createGLKit, uploadImage, uploadMask } from '../../gl/kit.js';
 import { createImageBackgroundStage } from './imageBackgroundStage.js';
 import { createResizeStage } from './resizeStage.js';
 import { checkLiveKeys, validatePipelineSettings } from './settings.js';

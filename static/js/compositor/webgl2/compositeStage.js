@@ -4,7 +4,7 @@
 // frame (the frame, its coverage, a blurred background), never for a background picture.
 // Reference: composite().
 
-import { FRAGMENT_HEADER } from './gl.js';
+import { FRAGMENT_HEADER } from '../../gl/kit.js';
 
 const FRAGMENT = `${FRAGMENT_HEADER}
 uniform sampler2D u_frame;

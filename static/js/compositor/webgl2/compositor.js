@@ -7,7 +7,7 @@
 //   compositor.render(video, mask);
 
 import { buildPipeline } from './buildPipeline.js';
-import { liveResources, resourceCounts } from './gl.js';
+import { liveResources, resourceCounts } from '../../gl/kit.js';
 import { checkLiveKeys, validatePipelineSettings } from './settings.js';
 import { sourceSize } from '../geometry.js';
 

@@ -2,7 +2,7 @@
 // edges threshold ∓ feather (config.coverageEdges): a soft C¹ ramp instead of a hard cut, the
 // "coverage" of MediaPipe and Volcomix. Reference: maskmath.feather().
 
-import { FRAGMENT_HEADER } from './gl.js';
+import { FRAGMENT_HEADER } from '../../gl/kit.js';
 
 const FRAGMENT = `${FRAGMENT_HEADER}
 uniform sampler2D u_mask;

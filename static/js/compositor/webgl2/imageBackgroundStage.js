@@ -3,7 +3,7 @@
 // shrunk to a small frame does not shimmer.
 
 import { coverRect } from '../geometry.js';
-import { FRAGMENT_HEADER, uploadImage } from './gl.js';
+import { FRAGMENT_HEADER, uploadImage } from '../../gl/kit.js';
 import { sourceSize } from '../geometry.js';
 
 const FRAGMENT = `${FRAGMENT_HEADER}

@@ -2,7 +2,7 @@
 // the "guide" the joint bilateral upsampling compares colours against (one colour per mask texel,
 // the average over the texel's footprint, like the pixels the model saw). Reference: resizeArea().
 
-import { FRAGMENT_HEADER } from './gl.js';
+import { FRAGMENT_HEADER } from '../../gl/kit.js';
 
 /** How many bilinear taps per axis the resize stage averages for a given shrink factor. */
 export function resizeTaps(sourceSize, outputSize) {

@@ -2,7 +2,7 @@
 // bilateral filter guided by the frame (edges follow the frame's colour edges), or plain bilinear
 // ('bilinear', the baseline the benchmark compares with). Reference: jointBilateralUpsample().
 
-import { FRAGMENT_HEADER } from './gl.js';
+import { FRAGMENT_HEADER } from '../../gl/kit.js';
 
 export const UPSAMPLING_MODES = Object.freeze(['bilateral', 'bilinear']);
 /** Weight of the plain bilinear value in the joint bilateral sum: takes over where no tap matches. */

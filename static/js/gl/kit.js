@@ -1,6 +1,7 @@
-// WebGL2 plumbing shared by the pipeline stages: programs, textures, render targets and the
-// full-screen quad, all created through one kit per pipeline so that every GL object is counted
-// (created vs deleted, per context) and a test can prove that rebuilding 100 times leaks nothing.
+// WebGL2 plumbing shared by the frame preparation (frame/) and the compositor's pipeline stages:
+// programs, textures, render targets and the full-screen quad, all created through one kit per
+// pipeline so that every GL object is counted (created vs deleted, per context) and a test can prove
+// that rebuilding 100 times leaks nothing.
 //
 // Orientation convention: every texture holds image row 0 (the top) in texel row 0. Rendering a
 // full-screen quad into a framebuffer keeps that (gl_FragCoord.y = j + 0.5 writes texel row j);
