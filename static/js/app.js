@@ -4,7 +4,8 @@
 // For automation (tests/e2e): window.greenscreen = {ready, segmenter, segmenters, compositor,
 // lastMask, stats, state, processPhoto, …} (see `api` at the end).
 
-import { createCompositor } from './compositor/index.js';
+import { createCompositor, outputContext } from './compositor/index.js';
+import { createMainPersonFilter, filteredSegmenter } from './compositor/mainPerson.js';
 import { sourceSize } from './compositor/geometry.js';
 import { renderPhoto, renderVideoFrame } from './framePath.js';
 import {
@@ -16,10 +17,17 @@ import {
   useUploadedBackground,
 } from './input/backgrounds.js';
 import { bindPhotoSources, loadPhoto } from './input/photo.js';
+import { releaseVideoBackground } from './input/videoBackground.js';
+import { isVideoFile } from './input/videoFile.js';
 import { createWebcam } from './input/webcam.js';
+import { createRecordFlow } from './recordFlow.js';
+import { measureBackends, timeSegmenter } from './segmenter/backendChoice.js';
+import { createSegmenter } from './segmenter/index.js';
+import { shareWebGLContext } from './segmenter/backend.js';
+import { maskOnCPU } from './segmenter/index.js';
 import { createModelSet } from './segmenter/modelSet.js';
 import { MAX_COMPOSITE_PIXELS } from './settings/config.js';
-import { loadSettings, saveSettings } from './settings/userSettings.js';
+import { AUTO_BACKEND, loadSettings, saveSettings } from './settings/userSettings.js';
 import { bindControls, fillBackgroundOptions, showWebcamState, syncControls } from './ui/controls.js';
 import { downloadCanvas, downloadName } from './ui/download.js';
 import { findElements } from './ui/elements.js';
@@ -28,11 +36,12 @@ import { modelStatusText } from './ui/modelcard.js';
 import { createModelPanel } from './ui/modelPanel.js';
 import { createFpsMeter, createRunningMean, formatStats } from './ui/stats.js';
 import { createStatusLine } from './ui/status.js';
+import { createVideoFlow } from './videoFlow.js';
 
 const ui = findElements(document);
 const settings = loadSettings(globalThis.localStorage);
 const state = {
-  mode: 'idle', // 'idle' | 'photo' | 'webcam'
+  mode: 'idle', // 'idle' | 'photo' | 'webcam' | 'video' (a video file's first frame) | 'exporting'
   backend: null,
   model: 'loading', // the live model, which the page needs to start: 'loading' | 'ready' | 'error'
   models: { live: 'idle', photo: 'idle' }, // each 'idle' | 'loading' | 'ready' | 'error'
@@ -42,11 +51,12 @@ const state = {
   modelError: null,
   notice: null,
   backendNotice: null, // why the backend differs from the one asked for
+  backendChoice: null, // {backend, reason, timings} when the backend was measured at start
   contextLosses: 0,
   photo: null, // {name, width, height, originalWidth, originalHeight, capped}
   settings,
 };
-const stats = { fps: 0, inferenceMs: 0, compositeMs: 0, frames: 0, numTensors: 0 };
+const stats = { fps: 0, inferenceMs: 0, compositeMs: 0, frames: 0, numTensors: 0, photo: null };
 const fpsMeter = createFpsMeter(30);
 const inferenceMean = createRunningMean(0.1);
 const compositeMean = createRunningMean(0.1);
@@ -57,7 +67,11 @@ const progress = { live: 0, photo: 0 };
 const compositorChoice = new URLSearchParams(globalThis.location?.search).get('compositor') ?? 'auto';
 
 let compositor = null;
-let userBackground = null; // ImageBitmap of the uploaded background
+let userBackground = null; // the uploaded background: an ImageBitmap, or a looping <video>
+let rawMask = null; // the model's mask for the still on screen, before "only the main person"
+let lastStatsAt = 0;
+const liveMainPerson = createMainPersonFilter(); // camera and video frames: keeps its choice between frames
+let backendDecided = null; // resolves to the backend to load once the start-up measurement is done
 let lastSource = null; // what the current result was made from (photo bitmap or last camera frame)
 let lastMask = null;
 let frameInFlight = Promise.resolve();
@@ -96,8 +110,8 @@ const models = createModelSet({
     }
     if (segmenter) {
       state.backend = segmenter.backend;
-      if (segmenter.backend === settings.backend) state.backendNotice = null;
-      ui.backendSelect.value = segmenter.backend === 'cpu' ? settings.backend : segmenter.backend;
+      if (segmenter.backend === wantedBackend()) state.backendNotice = null;
+      if (settings.backend !== AUTO_BACKEND) ui.backendSelect.value = segmenter.backend === 'cpu' ? settings.backend : segmenter.backend;
     } else if (modelStatus === 'error') {
       state.backend = globalThis.tf?.getBackend() ?? null;
     }
@@ -116,6 +130,7 @@ const models = createModelSet({
 function reloadModels(backend, { fresh = false } = {}) {
   reloading = (async () => {
     await frameInFlight;
+    lastMask = maskOnCPU(lastMask); // a mask left on the GPU goes with the old models
     try {
       await models.reload(backend, { fresh });
     } finally {
@@ -130,7 +145,7 @@ function recoverFromContextLoss() {
   if (reloading) return; // both models hear the same loss: one recovery serves them
   status.message('The GPU context was lost (a driver reset, or too many GPU pages); restarting the model…', 'notice');
   state.contextLosses++;
-  reloadModels(settings.backend, { fresh: true }).then(
+  reloadModels(wantedBackend(), { fresh: true }).then(
     () => status.message(`Recovered from a lost GPU context; running on ${state.backend}.`, 'notice'),
     () => {},
   );
@@ -141,7 +156,8 @@ async function segmenterFor(kind) {
   if (reloading) await reloading.catch(() => {});
   if (kind === 'photo' && models.status('photo') !== 'ready') status.message('Loading the photo model…');
   try {
-    return await models.load(kind, state.backend ?? settings.backend);
+    const backend = state.backend ?? (await backendDecided);
+    return await models.load(kind, backend);
   } catch (error) {
     throw new UserError(`The ${kind} model is not loaded: ${error.message}`);
   }
@@ -193,10 +209,10 @@ async function rebuildCompositor() {
 
 /** Re-composite the photo (or frozen camera frame) after a settings change; no new inference. */
 function renderStill() {
-  if (state.mode === 'webcam' || !lastSource || !lastMask || !compositor) return;
+  if (state.mode === 'webcam' || state.mode === 'exporting' || !lastSource || !lastMask || !compositor) return;
+  if (rawMask) lastMask = settings.mainPerson ? createMainPersonFilter().apply(rawMask) : rawMask;
   compositor.update(liveSettings());
-  stats.compositeMs = compositor.render(lastSource, lastMask);
-  showStats();
+  compositor.render(lastSource, lastMask);
 }
 
 function showResult(modelKind) {
@@ -212,6 +228,11 @@ function showResult(modelKind) {
 // ---------------------------------------------------------------- photos
 
 async function processPhoto(file) {
+  if (videoFlow.exporting) {
+    status.error(new UserError('A video is being exported: cancel it first, or wait until it is done.'));
+    throw new UserError('busy exporting');
+  }
+  const started = performance.now(); // the user's wait starts now: every step below counts
   if (webcam.state !== 'off') {
     webcam.stop();
     await frameInFlight; // a camera frame still in flight must not overwrite the photo's result
@@ -219,10 +240,12 @@ async function processPhoto(file) {
   status.message('Reading the photo…');
   try {
     const photo = await loadPhoto(file, MAX_COMPOSITE_PIXELS);
-    const segmenter = await segmenterFor('photo');
+    const decoded = performance.now();
+    const plain = await segmenterFor('photo');
+    const modelReady = performance.now();
     status.message('Finding the person…');
     const { mask, inferenceMs, compositeMs } = await renderPhoto({
-      segmenter,
+      segmenter: withMainPerson(plain, createMainPersonFilter(), { keepRaw: true }),
       compositor: () => {
         compositor.update(liveSettings('photo')); // a photo is never mirrored
         return compositor;
@@ -230,6 +253,14 @@ async function processPhoto(file) {
       image: photo.image,
       flip: settings.photoFlipTTA,
     });
+    await nextPaint(); // the GPU work issued by render() is done once the frame is on screen
+    stats.photo = {
+      totalMs: performance.now() - started,
+      decodeMs: decoded - started,
+      modelLoadMs: modelReady - decoded,
+      inferenceMs,
+      compositeMs: performance.now() - modelReady - inferenceMs, // issuing and finishing the GPU work
+    };
     Object.assign(stats, { inferenceMs, compositeMs, fps: 0 });
     if (lastSource instanceof ImageBitmap && lastSource !== photo.image) lastSource.close();
     lastSource = photo.image;
@@ -274,7 +305,7 @@ async function processFrame(video, timestamp = performance.now()) {
     let result;
     try {
       result = await renderVideoFrame({
-        segmenter,
+        segmenter: withMainPerson(segmenter, liveMainPerson),
         compositor: () => compositor,
         source: video,
         timestamp,
@@ -291,7 +322,11 @@ async function processFrame(video, timestamp = performance.now()) {
     stats.fps = fpsMeter.tick(performance.now());
     stats.inferenceMs = inferenceMean.add(result.inferenceMs);
     stats.compositeMs = compositeMean.add(result.compositeMs);
-    if (stats.frames % 10 === 1) showStats();
+    const now = performance.now();
+    if (stats.frames === 1 || now - lastStatsAt >= 1000) {
+      lastStatsAt = now; // once a second: a line that changes every frame cannot be read
+      showStats();
+    }
     if (stats.frames === 1 || state.resultModel !== result.mask.model) showResult(result.mask.model);
   })();
   frameInFlight = done.catch(() => {});
@@ -311,16 +346,20 @@ function freezeLastFrame() {
   still.height = height;
   still.getContext('2d').drawImage(lastSource, 0, 0);
   lastSource = still;
+  lastMask = maskOnCPU(lastMask); // a mask left on the GPU lasts only until the next frame
 }
 
 function onWebcamState(webcamState) {
   state.webcam = webcamState;
+  recordFlow.cameraChanged(webcamState); // a recording ends with the camera, and is still saved
   showWebcamState(ui, webcamState);
   if (webcamState === 'on') {
     state.mode = 'webcam';
     fpsMeter.reset();
     inferenceMean.reset();
     compositeMean.reset();
+    liveMainPerson.reset();
+    stats.photo = null;
     compositor?.update(liveSettings());
     status.message('Camera on.');
   } else if (webcamState === 'off' && state.mode === 'webcam') {
@@ -348,6 +387,10 @@ function toggleWebcam() {
     status.message('Camera off.');
     return;
   }
+  if (videoFlow.exporting) {
+    status.error(new UserError('A video is being exported: cancel it first, or wait until it is done.'));
+    return;
+  }
   if (!models.get('live')) {
     const why = state.model === 'loading' ? 'still loading: try again in a moment' : `not loaded: ${state.modelError}`;
     status.error(new UserError(`The model is ${why}.`));
@@ -355,6 +398,96 @@ function toggleWebcam() {
   }
   status.message('Asking for the camera…');
   webcam.start();
+}
+
+// ---------------------------------------------------------------- video files, recording, main person
+
+/**
+ * Masks of `segmenter` with "only the main person" applied when it is on. A photo's raw mask is
+ * kept (`keepRaw`) so toggling the option redraws it; a video frame's mask is only valid until
+ * the next frame (segmentForVideo), so none is kept.
+ */
+function withMainPerson(segmenter, filter, { keepRaw = false } = {}) {
+  return filteredSegmenter(segmenter, (mask) => {
+    rawMask = keepRaw ? mask : null;
+    return settings.mainPerson ? filter.apply(mask) : mask;
+  });
+}
+
+/** Resolves once the frame drawn last is on screen (or after 100 ms in a hidden tab). */
+function nextPaint() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => resolve());
+    setTimeout(resolve, 100);
+  });
+}
+
+const videoFlow = createVideoFlow({
+  ui,
+  status,
+  segmenterFor,
+  compositor: () => compositor,
+  smoothing: () => settings.smoothing,
+  maskFilter: (mask) => {
+    rawMask = null;
+    return settings.mainPerson ? liveMainPerson.apply(mask) : mask;
+  },
+  resetFilter: () => liveMainPerson.reset(),
+  async beforeStart() {
+    if (webcam.state !== 'off') {
+      webcam.stop();
+      await frameInFlight;
+    }
+  },
+  onStill(image, mask) {
+    if (lastSource instanceof ImageBitmap && lastSource !== image) lastSource.close();
+    lastSource = image;
+    lastMask = mask;
+    stats.photo = null;
+    showResult(mask.model);
+  },
+  onModeChange(mode) {
+    state.mode = mode;
+  },
+});
+
+const recordFlow = createRecordFlow({ button: ui.record, timer: ui.recordTimer, canvas: ui.result, status });
+Object.defineProperty(state, 'recording', { get: () => recordFlow.recording, enumerable: true });
+
+/** The backend to load: the user's choice, or the measured faster one ('webgl' until measured). */
+function wantedBackend() {
+  return settings.backend === AUTO_BACKEND ? (state.backendChoice?.backend ?? 'webgl') : settings.backend;
+}
+
+/** Median time of a few warm inferences of the live model on `backend` (a throwaway segmenter). */
+async function timeLiveModel(backend) {
+  const segmenter = await createSegmenter({ model: 'live', backend });
+  try {
+    if (segmenter.backend !== backend) throw new Error(`${backend} is not available here`);
+    return await timeSegmenter(segmenter);
+  } finally {
+    segmenter.dispose();
+  }
+}
+
+/** The backend to start on: measured when the setting is 'auto', else the user's own choice. */
+async function decideBackend() {
+  if (settings.backend !== AUTO_BACKEND) {
+    ui.backendReason.textContent = 'Your choice (kept for your next visit).';
+    return settings.backend;
+  }
+  status.message('Measuring which backend runs the model faster…');
+  const choice = await measureBackends({
+    backends: ['wasm', 'webgl'],
+    timeBackend: timeLiveModel,
+    onStep: (text) => {
+      ui.backendReason.textContent = text;
+    },
+  });
+  state.backendChoice = choice;
+  ui.backendReason.textContent = `Measured: ${choice.reason}.`;
+  status.message(`Running on ${choice.backend.toUpperCase()}, the faster here: ${choice.reason}.`);
+  return choice.backend;
 }
 
 // ---------------------------------------------------------------- controls
@@ -369,40 +502,57 @@ function changeSettings(changes, { structural = false } = {}) {
   return Promise.resolve();
 }
 
+/** Free an uploaded background: close a picture, stop a video. */
+function releaseBackground(background) {
+  if (background instanceof HTMLVideoElement) releaseVideoBackground(background);
+  else background?.close?.();
+}
+
 function showBackgroundOptions() {
-  fillBackgroundOptions(ui, BUILT_IN_BACKGROUNDS, userBackground ? USER_BACKGROUND_ID : null);
+  const label = userBackground instanceof HTMLVideoElement ? 'Your video' : 'Your picture';
+  fillBackgroundOptions(ui, BUILT_IN_BACKGROUNDS, userBackground ? USER_BACKGROUND_ID : null, label);
 }
 
 const handlers = {
   change: changeSettings,
   backend(backend) {
     changeSettings({ backend });
+    if (backend === AUTO_BACKEND) {
+      backendDecided = decideBackend();
+      backendDecided.then((measured) => reloadModels(measured)).catch(status.error);
+      return;
+    }
+    state.backendChoice = null;
+    ui.backendReason.textContent = 'Your choice (kept for your next visit).';
     status.message(`Switching to ${backend}…`);
     reloadModels(backend).then(() => status.message(`Now running on ${state.backend}.`), () => {});
   },
   async uploadBackground(file) {
     try {
       const image = await useUploadedBackground(file);
-      userBackground?.close();
+      releaseBackground(userBackground);
       userBackground = image;
       showBackgroundOptions();
       await changeSettings({ background: 'image', backgroundId: USER_BACKGROUND_ID }, { structural: true });
-      status.message('Background picture set; it is kept in this browser for your next visit.');
+      const kind = image instanceof HTMLVideoElement ? 'video (looping, muted)' : 'picture';
+      status.message(`Background ${kind} set; it is kept in this browser for your next visit.`);
     } catch (error) {
       status.error(error);
     }
   },
   async forgetBackground() {
     await forgetUploadedBackground().catch(() => {});
-    userBackground?.close();
+    const forgotten = userBackground;
     userBackground = null;
     showBackgroundOptions();
     if (settings.backgroundId === USER_BACKGROUND_ID) {
       await changeSettings({ background: 'image', backgroundId: BUILT_IN_BACKGROUNDS[0].id }, { structural: true });
     }
+    releaseBackground(forgotten); // after the compositor that drew it is gone
     status.message('Uploaded background forgotten.');
   },
   toggleWebcam,
+  chooseVideo: (file) => videoFlow.choose(file).catch(() => {}),
   async download() {
     const name = downloadName(state.mode === 'photo' && lastSource instanceof ImageBitmap ? state.photo?.name : 'camera');
     if (!(await downloadCanvas(ui.result, name))) status.error(new UserError('The result could not be encoded as PNG.'));
@@ -412,16 +562,24 @@ const handlers = {
 // ---------------------------------------------------------------- start
 
 async function start() {
+  // TF.js computes in the WebGL context the compositor draws with: a frame is uploaded once and
+  // its mask never leaves the GPU (before the first model loads; no-op for the Canvas2D compositor).
+  shareWebGLContext(outputContext(ui.result, compositorChoice));
   userBackground = await restoreUploadedBackground();
   if (!userBackground && settings.backgroundId === USER_BACKGROUND_ID) settings.backgroundId = BUILT_IN_BACKGROUNDS[0].id;
   showBackgroundOptions();
   syncControls(ui, settings);
   bindControls(ui, handlers);
-  bindPhotoSources({ input: ui.photoInput, dropZone: ui.dropZone, onFile: (file) => processPhoto(file).catch(() => {}) });
+  bindPhotoSources({
+    input: ui.photoInput,
+    dropZone: ui.dropZone,
+    // a dropped or pasted video goes to the video path, a picture to the photo path
+    onFile: (file) => (isVideoFile(file) ? handlers.chooseVideo(file) : processPhoto(file).catch(() => {})),
+  });
   const compositorReady = rebuildCompositor();
-  await models.load('live', settings.backend); // the photo model waits for the first photo
+  backendDecided = decideBackend(); // the page answers meanwhile: a photo dropped now waits for it
+  await models.load('live', await backendDecided); // the photo model waits for the first photo
   await compositorReady;
-  showStats();
   if (state.error || state.mode !== 'idle') return api;
   if (state.backendNotice) status.message(state.backendNotice, 'notice');
   else status.message('Ready. Drop a photo or start the camera.');
@@ -462,6 +620,14 @@ const api = {
   captureStream: (fps = 30) => ui.result.captureStream(fps),
   startWebcam: () => webcam.start(),
   stopWebcam: () => webcam.stop(),
+  /** Open a video File as the source (as if chosen in #video-input); resolves to its size, or rejects. */
+  processVideo: (file) => videoFlow.choose(file),
+  /** Export the chosen video (as #export-video does); resolves when the download is handed over. */
+  exportVideo: () => videoFlow.export(),
+  cancelExport: () => videoFlow.cancel(),
+  get exporting() {
+    return videoFlow.exporting;
+  },
 };
 api.ready = start();
 api.ready.catch(() => {}); // failures are shown in #status; awaiting `ready` still sees them

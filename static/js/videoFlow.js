@@ -85,7 +85,9 @@ export function createVideoFlow({
       const segmenter = await segmenterFor('live');
       await segmenter.resetVideo();
       resetFilter();
-      const mask = maskFilter(await segmenter.segmentForVideo(image, 0, { smoothing: smoothing() }));
+      const live = maskFilter(await segmenter.segmentForVideo(image, 0, { smoothing: smoothing() }));
+      // a video-path mask is only valid until the next call: keep a copy as the still's mask
+      const mask = { ...live, data: live.data.slice() };
       await segmenter.resetVideo();
       if (mine !== opening) {
         image.close();

@@ -281,8 +281,19 @@ class AppPage:
         return np.asarray(found["data"], dtype=np.float32).reshape(found["height"], found["width"])
 
 
-def open_app(browser, server: Server, wait: bool = True) -> tuple[AppPage, object]:
+# The page measures WebGL against WASM at start when the backend setting is 'auto' (its default).
+# Tests start on WebGL as chosen by hand, unless they ask for the measurement (backend=None).
+PIN_BACKEND = """(backend) => {
+    const key = 'greenscreen.settings.v1';
+    if (localStorage.getItem(key) === null) localStorage.setItem(key, JSON.stringify({backend}));
+}"""
+
+
+def open_app(browser, server: Server, wait: bool = True, backend: str | None = "webgl") -> tuple[AppPage, object]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    if backend:
+        # runs before the page's scripts on every load; a setting the test changed stays changed
+        context.add_init_script(f"({PIN_BACKEND})({backend!r})")
     page = context.new_page()
     page.set_default_timeout(PHOTO_TIMEOUT_S * 1000)
     network = NetworkLog()
@@ -307,8 +318,8 @@ def open_page(browser):
     """open_page(server, wait=True) -> AppPage for another server; its context closes after the test."""
     contexts = []
 
-    def opener(server: Server, wait: bool = True) -> AppPage:
-        page, context = open_app(browser, server, wait=wait)
+    def opener(server: Server, wait: bool = True, backend: str | None = "webgl") -> AppPage:
+        page, context = open_app(browser, server, wait=wait, backend=backend)
         contexts.append(context)
         return page
 

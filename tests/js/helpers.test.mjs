@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blurRadiusFor, coverRect } from '../../static/js/compositor/geometry.js';
 import { capToPixels } from '../../static/js/input/photo.js';
-import { createFpsMeter, createRunningMean, formatStats } from '../../static/js/ui/stats.js';
+import { createFpsMeter, createRunningMean, formatPhotoTimes, formatStats } from '../../static/js/ui/stats.js';
 import { cameraErrorMessage, decodeFailureMessage, fileProblem, modelMessages } from '../../static/js/ui/messages.js';
 import { modelStatusText, summarizeCard } from '../../static/js/ui/modelcard.js';
 import { downloadName } from '../../static/js/ui/download.js';
@@ -123,4 +123,12 @@ test('downloads are named after the photo', () => {
   assert.equal(downloadName(''), 'greenscreen.png');
   assert.equal(downloadName(null), 'greenscreen.png');
   assert.equal(downloadName('.png'), 'greenscreen.png');
+});
+
+test("stats: nothing before the first frame; a photo's parts add up to its total", () => {
+  assert.equal(formatStats({ fps: 0, inferenceMs: 0, compositeMs: 0, frames: 0 }), '');
+  const photo = { totalMs: 15_900, decodeMs: 3_100, modelLoadMs: 0, inferenceMs: 2_500, compositeMs: 10_300 };
+  assert.equal(formatPhotoTimes(photo), 'total 15.9 s = reading 3.1 s + finding the person 2.5 s + compositing and display 10.3 s');
+  assert.equal(formatStats({ fps: 0, inferenceMs: 2_500, compositeMs: 1, frames: 0, photo }), formatPhotoTimes(photo));
+  assert.match(formatPhotoTimes({ ...photo, modelLoadMs: 800 }), /loading the photo model 800 ms/);
 });

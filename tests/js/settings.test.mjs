@@ -33,7 +33,12 @@ test('settings: a bad value is dropped alone, good ones survive a round trip', (
   assert.equal(loaded.blurStrength, 30);
   assert.equal(loaded.feather, DEFAULT_SETTINGS.feather); // 9 is out of range
   assert.equal(loaded.backend, 'wasm');
-  assert.equal(sanitizeSettings({ backend: 'cuda', color: '#ABCDEF' }).backend, 'webgl');
+  assert.equal(sanitizeSettings({ backend: 'cuda', color: '#ABCDEF' }).backend, 'auto');
+  assert.equal(DEFAULT_SETTINGS.backend, 'auto', 'measure, then use the faster');
+  assert.equal(sanitizeSettings({ backend: 'auto' }).backend, 'auto');
+  assert.equal(DEFAULT_SETTINGS.mainPerson, false);
+  assert.equal(sanitizeSettings({ mainPerson: true }).mainPerson, true);
+  assert.equal(sanitizeSettings({ mainPerson: 'yes' }).mainPerson, false);
   assert.equal(sanitizeSettings({ color: '#ABCDEF' }).color, '#ABCDEF');
 });
 

@@ -2,6 +2,7 @@
 // kept in IndexedDB (in this browser only) and restored on the next visit.
 
 import { decodeImageFile } from './photo.js';
+import { isVideoBackground, loadVideoBackground } from './videoBackground.js';
 
 export const BUILT_IN_BACKGROUNDS = Object.freeze([
   { id: 'beach', label: 'Maldives beach', url: '/backgrounds/beach.jpg' },
@@ -60,12 +61,18 @@ async function withStore(mode, action) {
   }
 }
 
+/** A picture as an ImageBitmap, a video as a looping muted <video> (videoBackground.js). */
+function openBackground(blob) {
+  return isVideoBackground(blob) ? loadVideoBackground(blob) : decodeImageFile(blob);
+}
+
 /**
- * Decode an uploaded background (throws UserError with a clear message if it is not a usable
- * image), keep the file for the next visit, and return the decoded image.
+ * Decode an uploaded background, a picture or a video (throws UserError with a clear message if it
+ * is not usable, or a video over MAX_VIDEO_BACKGROUND_BYTES), keep the file for the next visit,
+ * and return it decoded.
  */
 export async function useUploadedBackground(file) {
-  const image = await decodeImageFile(file);
+  const image = await openBackground(file);
   try {
     await withStore('readwrite', (store) => store.put(file, USER_BACKGROUND_ID));
   } catch (error) {
@@ -78,7 +85,7 @@ export async function useUploadedBackground(file) {
 export async function restoreUploadedBackground() {
   try {
     const blob = await withStore('readonly', (store) => store.get(USER_BACKGROUND_ID));
-    return blob ? await decodeImageFile(blob) : null;
+    return blob ? await openBackground(blob) : null;
   } catch (error) {
     console.warn('Could not restore the uploaded background:', error);
     return null;

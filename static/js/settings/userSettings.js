@@ -11,6 +11,9 @@ import {
   validateVideoConfig,
 } from './config.js';
 
+/** The backend setting that means "measure, then use the faster". */
+export const AUTO_BACKEND = 'auto';
+
 export const SETTINGS_KEY = 'greenscreen.settings.v1';
 
 const COMPOSITOR_KEYS = ['background', 'backgroundId', 'color', 'blurStrength', 'feather', 'mirror'];
@@ -18,7 +21,10 @@ const COMPOSITOR_KEYS = ['background', 'backgroundId', 'color', 'blurStrength', 
 export const DEFAULT_SETTINGS = Object.freeze({
   ...Object.fromEntries(COMPOSITOR_KEYS.map((key) => [key, DEFAULT_COMPOSITOR_CONFIG[key]])),
   smoothing: DEFAULT_VIDEO_CONFIG.smoothing,
-  backend: DEFAULT_SEGMENTER_CONFIG.backend,
+  // 'auto': measure both backends at start and take the faster (segmenter/backendChoice.js);
+  // a backend the user picks by hand is kept instead.
+  backend: AUTO_BACKEND,
+  mainPerson: false, // keep only the main person; everyone else becomes background
   photoFlipTTA: DEFAULT_SEGMENTER_CONFIG.photoFlipTTA,
 });
 
@@ -40,7 +46,8 @@ export function sanitizeSettings(stored) {
   } catch {
     // keep the default
   }
-  if (BACKENDS.includes(stored.backend)) settings.backend = stored.backend;
+  if (BACKENDS.includes(stored.backend) || stored.backend === AUTO_BACKEND) settings.backend = stored.backend;
+  if (typeof stored.mainPerson === 'boolean') settings.mainPerson = stored.mainPerson;
   if (typeof stored.photoFlipTTA === 'boolean') settings.photoFlipTTA = stored.photoFlipTTA;
   return settings;
 }

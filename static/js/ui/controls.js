@@ -4,9 +4,9 @@
 import { backgroundChoiceValue, parseBackgroundChoice } from '../settings/userSettings.js';
 
 /** The background <select>'s pictures: the built-in ones, plus "Your picture" when there is one. */
-export function fillBackgroundOptions(ui, builtIns, userBackgroundId = null) {
+export function fillBackgroundOptions(ui, builtIns, userBackgroundId = null, userLabel = 'Your picture') {
   const options = builtIns.map(({ id, label }) => new Option(label, `image:${id}`));
-  if (userBackgroundId) options.push(new Option('Your picture', `image:${userBackgroundId}`));
+  if (userBackgroundId) options.push(new Option(userLabel, `image:${userBackgroundId}`));
   ui.backgroundPictures.replaceChildren(...options);
   ui.backgroundForget.hidden = !userBackgroundId;
 }
@@ -23,6 +23,7 @@ export function syncControls(ui, settings) {
   ui.smoothingValue.textContent = settings.smoothing.toFixed(2);
   ui.mirror.checked = settings.mirror;
   ui.tta.checked = settings.photoFlipTTA;
+  ui.mainPerson.checked = settings.mainPerson;
   ui.backendSelect.value = settings.backend;
   ui.blurField.hidden = settings.background !== 'blur';
   ui.colorField.hidden = settings.background !== 'color';
@@ -43,6 +44,7 @@ export function bindControls(ui, handlers) {
   ui.smoothing.addEventListener('input', () => handlers.change({ smoothing: Number(ui.smoothing.value) }));
   ui.mirror.addEventListener('change', () => handlers.change({ mirror: ui.mirror.checked }));
   ui.tta.addEventListener('change', () => handlers.change({ photoFlipTTA: ui.tta.checked }));
+  ui.mainPerson.addEventListener('change', () => handlers.change({ mainPerson: ui.mainPerson.checked }));
   ui.backendSelect.addEventListener('change', () => handlers.backend(ui.backendSelect.value));
   ui.backgroundInput.addEventListener('change', () => {
     const file = ui.backgroundInput.files?.[0];
@@ -53,6 +55,11 @@ export function bindControls(ui, handlers) {
   ui.webcamStart.addEventListener('click', () => handlers.toggleWebcam());
   ui.hintWebcam.addEventListener('click', () => handlers.toggleWebcam());
   ui.download.addEventListener('click', () => handlers.download());
+  ui.videoInput.addEventListener('change', () => {
+    const file = ui.videoInput.files?.[0];
+    ui.videoInput.value = '';
+    if (file) handlers.chooseVideo(file);
+  });
 }
 
 /** The camera button and the hint's button follow the webcam's state ('off' | 'starting' | 'on'). */

@@ -34,6 +34,15 @@ const IDS = {
   modelProgressText: 'model-progress-text',
   modelUsed: 'model-used',
   modelCard: 'model-card',
+  mainPerson: 'main-person-toggle',
+  backendReason: 'backend-reason',
+  videoInput: 'video-input',
+  exportVideo: 'export-video',
+  cancelExport: 'cancel-export',
+  exportProgress: 'export-progress',
+  exportProgressText: 'export-progress-text',
+  record: 'record',
+  recordTimer: 'record-timer',
 };
 
 /** {role: element} for every id above; throws naming the first one the page lacks. */

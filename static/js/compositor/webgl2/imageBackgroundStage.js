@@ -23,12 +23,17 @@ export function createImageBackgroundStage({ kit, image }) {
   if (!width || !height) throw new Error('The background picture has no pixels');
   const program = kit.createProgram({ fragment: FRAGMENT, uniforms: ['u_image', 'u_outputSize', 'u_crop'] });
   const texture = kit.createTexture({ width: 1, height: 1 });
+  // A video background (a looping <video>) is uploaded again on every render: its current frame.
+  const moving = typeof HTMLVideoElement !== 'undefined' && image instanceof HTMLVideoElement;
   uploadImage(gl, texture, image);
-  gl.generateMipmap(gl.TEXTURE_2D);
-  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR_MIPMAP_LINEAR);
+  if (!moving) {
+    gl.generateMipmap(gl.TEXTURE_2D);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR_MIPMAP_LINEAR);
+  }
   return {
     followsFrame: false,
     render({ target }) {
+      if (moving && image.readyState >= 2) uploadImage(gl, texture, image);
       const { sx, sy, sw, sh } = coverRect(width, height, target.width, target.height);
       program.use();
       kit.bindTextures(program, { u_image: texture });
