@@ -74,9 +74,9 @@ def sound_only_clip(folder: Path) -> Path:
 
 
 def zero_frame_clip(folder: Path) -> Path:
-    """An MP4 whose video track holds no frame (a 0-second clip)."""
-    clip = folder / "zero.mp4"
-    run_ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=15", "-frames:v", "0", "-c:v", "libx264", str(clip))
+    """A WebM whose video track holds no frame (a 0-second clip; ffmpeg drops an empty MP4 track)."""
+    clip = folder / "zero.webm"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=15", "-frames:v", "0", "-c:v", "libvpx", str(clip))
     return clip
 
 
