@@ -7,13 +7,11 @@ import {
   composite,
   jointBilateralUpsample,
   personWeightedBlur,
-  resizeArea,
   resizeBilinear,
   sampleUV,
   screen,
 } from '../../static/js/compositor/selftest/reference.js';
 import { PERSON_BLUR_WEIGHT, blurPlan, gaussianTaps } from '../../static/js/compositor/webgl2/blurBackgroundStage.js';
-import { resizeTaps } from '../../static/js/compositor/webgl2/resizeStage.js';
 import { parseHexColor } from '../../static/js/compositor/webgl2/fillBackgroundStage.js';
 import { DEFAULT_PIPELINE_SETTINGS, checkLiveKeys, validatePipelineSettings } from '../../static/js/compositor/webgl2/settings.js';
 
@@ -33,16 +31,6 @@ test('sampleUV hits texel centres exactly and clamps past the edges, like textur
   assert.equal(sampleUV(image, 4, 1, 1, 0, 0.25, 0.5), 5); // halfway between two centres
   assert.equal(sampleUV(image, 4, 1, 1, 0, -1, 0.5), 0);
   assert.equal(sampleUV(image, 4, 1, 1, 0, 2, 0.5), 30);
-});
-
-test('resizeArea averages each output pixel footprint (a box filter)', () => {
-  // 4×2 grey → 2×1: each output pixel is the mean of a 2×2 block
-  const image = grey([0, 0.2, 0.6, 1, 0.4, 0.2, 0.2, 0.2]);
-  const out = resizeArea(image, 4, 2, 2, 1, 2);
-  close([out[0], out[4]], [(0 + 0.2 + 0.4 + 0.2) / 4, (0.6 + 1 + 0.2 + 0.2) / 4]);
-  assert.equal(out[3], 1); // alpha averaged too
-  assert.equal(resizeTaps(1280, 256), 3);
-  assert.equal(resizeTaps(256, 256), 1);
 });
 
 test('joint bilateral: bilinear mode is plain bilinear; a constant mask stays constant', () => {

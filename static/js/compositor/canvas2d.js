@@ -2,7 +2,7 @@
 // background (image, person-weighted blur, solid colour, or nothing = transparent).
 //
 //   const compositor = createCanvas2DCompositor({canvas, background: 'blur'});   // structural settings
-//   compositor.render(videoOrImage, mask);                                // mask from segmenter
+//   compositor.render(videoOrImage, mask);                                       // mask from segmenter
 //   compositor.update({blurStrength: 20, feather: 0.1});                  // live settings
 //   compositor.cleanUp();
 //
@@ -188,11 +188,18 @@ export function createCanvas2DCompositor({ canvas, backgroundImage = null, ...se
   }
 
   return {
+    /** Nothing to get ready on the GPU here: the segmenter prepares the frame itself (model null). */
+    prepare(source) {
+      return { source, ...sourceSize(source), model: null };
+    },
+
     /**
-     * Composite one frame: `source` (img, video, canvas, ImageBitmap) at its natural size, `mask`
-     * {data: Float32Array person probability, width, height} at any size. Returns milliseconds spent.
+     * Composite one frame: a frame from prepare(), or a source (img, video, canvas, ImageBitmap) at
+     * its natural size; `mask` {data: Float32Array person probability, width, height} at any size.
+     * Returns milliseconds spent.
      */
-    render(source, mask) {
+    render(frameOrSource, mask) {
+      const source = frameOrSource?.model !== undefined ? frameOrSource.source : frameOrSource;
       const started = performance.now();
       const { width, height } = sourceSize(source);
       if (!width || !height) return 0; // a video before its first frame

@@ -2,17 +2,25 @@
 // canvas has it (webgl2/, the GPU pipeline), else Canvas2D (canvas2d.js). Both have one face:
 //
 //   const compositor = createCompositor({canvas, background: 'blur', backgroundImage});  // structural
-//   compositor.render(videoOrImage, mask);      // mask {data, width, height} from the segmenter
+//   const frame = compositor.prepare(video, segmenter.inputSize);  // WebGL2: one upload, one stretch
+//   compositor.render(frame, mask);             // mask {data | gpu, width, height} from the segmenter
 //   compositor.update({blurStrength: 20});      // live settings
 //   compositor.cleanUp();
 //   compositor.kind                             // 'webgl2' | 'canvas2d'
 //
-// The choice is made once per canvas: a canvas keeps the first kind of context it hands out.
+// The choice is made once per canvas: a canvas keeps the first kind of context it hands out, so
+// outputContext() tells beforehand which WebGL2 context the compositor will draw with (TF.js can
+// then share it: segmenter/backend.js shareWebGLContext).
 
 import { createCanvas2DCompositor } from './canvas2d.js';
 import { createGLCompositor, webgl2ContextOf } from './webgl2/compositor.js';
 
 export const COMPOSITOR_KINDS = Object.freeze(['auto', 'webgl2', 'canvas2d']);
+
+/** The WebGL2 context a `kind` compositor on `canvas` will draw with, or null (Canvas2D). */
+export function outputContext(canvas, kind = 'auto') {
+  return kind === 'canvas2d' ? null : webgl2ContextOf(canvas);
+}
 
 /**
  * `compositor`: 'auto' (default: WebGL2 when the canvas has it), 'webgl2' (throws without it) or

@@ -25,14 +25,16 @@ export function liveResources(gl) {
   return Object.fromEntries(KINDS.map((kind) => [kind, counts[kind].created - counts[kind].deleted]));
 }
 
-// Texture formats by name. 'r32f' is only sampled with texelFetch (filtering it needs an extension);
-// the half-float ones are filterable in core WebGL2 and renderable with EXT_color_buffer_float.
+// Texture formats by name. 'r32f' and 'rgba32f' are only sampled with texelFetch (filtering them
+// needs an extension); the half-float ones are filterable in core WebGL2 and renderable with
+// EXT_color_buffer_float.
 function formatTable(gl) {
   return {
     rgba8: { internal: gl.RGBA8, format: gl.RGBA, type: gl.UNSIGNED_BYTE, float: false },
     rgba16f: { internal: gl.RGBA16F, format: gl.RGBA, type: gl.HALF_FLOAT, float: true },
     r16f: { internal: gl.R16F, format: gl.RED, type: gl.HALF_FLOAT, float: true },
     r32f: { internal: gl.R32F, format: gl.RED, type: gl.FLOAT, float: true },
+    rgba32f: { internal: gl.RGBA32F, format: gl.RGBA, type: gl.FLOAT, float: true },
   };
 }
 
@@ -96,6 +98,15 @@ export function createGLKit(gl) {
       throw new Error(`Shader did not compile: ${log}`);
     }
     return shader;
+  }
+
+  /**
+   * Draw into the whole width × height. The scissor box too: TF.js, when it shares this context,
+   * turns the scissor test on and leaves the box at its last output's size.
+   */
+  function setWriteArea(width, height) {
+    gl.viewport(0, 0, width, height);
+    gl.scissor(0, 0, width, height);
   }
 
   // The full-screen quad: two triangles covering clip space, shared by every pass.
@@ -196,7 +207,7 @@ export function createGLKit(gl) {
     /** Draw the full-screen quad into `target` (null = the canvas) with the program in use. */
     drawQuad(target, width = target?.width, height = target?.height) {
       gl.bindFramebuffer(gl.FRAMEBUFFER, target ? target.framebuffer : null);
-      gl.viewport(0, 0, width, height);
+      setWriteArea(width, height);
       gl.bindVertexArray(quadArray);
       gl.drawArrays(gl.TRIANGLES, 0, 6);
       gl.bindVertexArray(null);
@@ -205,7 +216,7 @@ export function createGLKit(gl) {
     /** Fill `target` with one colour (premultiplied RGBA, 0–1). */
     clearTarget(target, [r, g, b, a], width = target?.width, height = target?.height) {
       gl.bindFramebuffer(gl.FRAMEBUFFER, target ? target.framebuffer : null);
-      gl.viewport(0, 0, width, height);
+      setWriteArea(width, height);
       gl.clearColor(r, g, b, a);
       gl.clear(gl.COLOR_BUFFER_BIT);
     },
@@ -213,6 +224,7 @@ export function createGLKit(gl) {
     /** Read a target back as RGBA floats 0–1 (row 0 = image top): for tests and measurements. */
     readTarget(target) {
       const { width, height } = target;
+      gl.bindBuffer(gl.PIXEL_PACK_BUFFER, null); // TF.js may share this context and use pack buffers
       gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
       let values;
       if (formats[target.format].float) {

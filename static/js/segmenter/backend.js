@@ -4,7 +4,9 @@
 import { backendFallbackMessage } from '../ui/messages.js';
 
 const WASM_PATH = '/vendor/tfjs-backend-wasm/';
+const RESTORE_WAIT_MS = 60_000;
 let wasmPathSet = false;
+let sharedGl = null; // the page's WebGL2 context when TF.js's WebGL backend draws with it
 
 export function tfGlobal() {
   const tf = globalThis.tf;
@@ -24,7 +26,10 @@ export async function selectBackend(wanted, onNotice = () => {}, { fresh = false
     tf.wasm.setWasmPaths(WASM_PATH); // before the WASM backend first initialises
     wasmPathSet = true;
   }
-  if (fresh) restartBackend(tf, wanted);
+  if (fresh) {
+    if (wanted === 'webgl' && sharedGl) await contextRestored(sharedGl); // a new backend needs a live context
+    restartBackend(tf, wanted);
+  }
   const order = [wanted, ...['webgl', 'wasm', 'cpu'].filter((b) => b !== wanted)];
   for (const backend of order) {
     if (!tf.findBackendFactory(backend)) continue;
@@ -60,4 +65,57 @@ function restartBackend(tf, name) {
 /** The canvas TF.js's WebGL backend draws with (to hear about a lost context), or null. */
 export function webglCanvasOf(tf, backend) {
   return backend === 'webgl' ? tf.backend().gpgpu?.gl?.canvas ?? null : null;
+}
+
+/**
+ * Make TF.js's WebGL backend compute in `gl`, the WebGL2 context the compositor draws with, instead
+ * of a canvas of its own. Then a frame uploaded once feeds the model as a texture and the mask
+ * stays on the GPU for the compositor (no copy between two contexts). Call it before the first
+ * model loads; returns whether TF.js will share `gl`. If the backend cannot start on it, TF.js
+ * falls back to its own canvas (and masks come back through the CPU, as before).
+ */
+export function shareWebGLContext(gl) {
+  const tf = tfGlobal();
+  if (!gl) return false;
+  if (sharedGl === gl) return true;
+  const ownCanvas = tf.findBackendFactory('webgl');
+  if (!ownCanvas || !tf.MathBackendWebGL || !tf.GPGPUContext) return false;
+  tf.removeBackend('webgl');
+  tf.registerBackend(
+    'webgl',
+    () => {
+      try {
+        return new tf.MathBackendWebGL(new tf.GPGPUContext(gl));
+      } catch (error) {
+        console.warn("TF.js cannot compute in the page's WebGL context; it uses a canvas of its own:", error);
+        sharedGl = null;
+        return ownCanvas();
+      }
+    },
+    2, // TF.js's own priority for WebGL
+  );
+  // Ask for the context back whenever the GPU takes it away (the compositor does too).
+  gl.canvas.addEventListener('webglcontextlost', (event) => event.preventDefault());
+  sharedGl = gl;
+  return true;
+}
+
+/** The WebGL context TF.js computes in when it is the page's own (shareWebGLContext), else null. */
+export function sharedWebGLContext(tf = globalThis.tf) {
+  if (!sharedGl || tf?.getBackend() !== 'webgl') return null;
+  return tf.backend().gpgpu?.gl === sharedGl ? sharedGl : null;
+}
+
+/** Resolves once `gl` is usable again (at once if it is), or after RESTORE_WAIT_MS at the latest. */
+function contextRestored(gl) {
+  if (!gl.isContextLost()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      gl.canvas.removeEventListener('webglcontextrestored', done);
+      resolve();
+    };
+    const timer = setTimeout(done, RESTORE_WAIT_MS); // then the WebGL backend fails and another takes over
+    gl.canvas.addEventListener('webglcontextrestored', done);
+  });
 }

@@ -8,6 +8,12 @@
 //   // mask = {data: Float32Array person probability, width, height, model: 'photo' | 'live'}
 //   segmenter.dispose();
 //
+// Inputs: any image, video, canvas or bitmap, or better a frame the compositor prepared
+// (compositor.prepare(source, segmenter.inputSize): uploaded once, stretched once, frame/prepare.js).
+// When TF.js computes in the page's WebGL context (backend.js shareWebGLContext), the video path's
+// masks stay on the GPU too: {gpu: {gl, texture, texShape}, width, height, model, data (read on
+// demand)}, valid until the next frame.
+//
 // Like MediaPipe's tasks (segment vs segmentForVideo), only the video path keeps state between
 // calls: the last smoothed map, mixed into the next frame (smoothing.js). Photos never inherit a
 // camera's state; a timestamp that goes back (a new video, a seek) or resetVideo() starts afresh.
@@ -17,10 +23,21 @@
 
 import { DEFAULT_VIDEO_CONFIG, modelLocation, validateSegmenterConfig, validateVideoConfig } from '../settings/config.js';
 import { modelMessages } from '../ui/messages.js';
-import { selectBackend, tfGlobal, webglCanvasOf } from './backend.js';
+import { createCpuPreparer, createFramePreparer } from '../frame/prepare.js';
+import { createGLKit } from '../gl/kit.js';
+import { selectBackend, sharedWebGLContext, tfGlobal, webglCanvasOf } from './backend.js';
 import { fetchModelArtifacts, fetchModelCard } from './modelFiles.js';
 import { createTemporalState } from './smoothing.js';
 import { installFastTransposedConv, releasePackedFilters } from './transposedConv.js';
+
+/**
+ * A mask that outlives the next frame: a GPU mask (valid until the segmenter's next video frame)
+ * read into a Float32Array; a CPU mask as it is. Use it to keep a still after the camera stops.
+ */
+export function maskOnCPU(mask) {
+  if (!mask?.gpu) return mask;
+  return { data: Float32Array.from(mask.data), width: mask.width, height: mask.height, model: mask.model };
+}
 
 function knownSize(value) {
   return Number.isInteger(value) && value > 0 ? value : null;
@@ -73,19 +90,18 @@ export async function createSegmenter({
     throw new Error(modelMessages.badOutput(modelUrl, outputShape, expected, folder));
   }
 
-  // The model-size canvas the browser scales every source into (see inputTensor()).
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  // WebGL uploads the canvas as a texture (keep it on the GPU); the CPU backends read its pixels
-  // back every frame, which a CPU-backed canvas does without a GPU round trip.
-  const readsPixels = backend !== 'webgl';
-  const context = canvas.getContext('2d', readsPixels ? { willReadFrequently: true } : undefined);
-  const rgb = readsPixels ? new Float32Array(height * width * 3) : null; // reused every frame
+  const modelSize = { width, height };
+  const tfGl = backend === 'webgl' ? tf.backend().gpgpu?.gl ?? null : null;
+  // TF.js computes in the page's own WebGL context: video masks can stay there for the compositor.
+  const masksStayOnGPU = tfGl !== null && tfGl === sharedWebGLContext(tf);
+  const rgb = new Float32Array(height * width * 3); // reused for inputs read back as pixels
+  let ownPreparer = null; // for sources nobody prepared (a Canvas2D page, the benchmark, tests)
+  let ownKit = null;
   let queue = Promise.resolve();
   let disposed = false;
   let contextLost = false;
   const video = createTemporalState(tf); // the video path's last smoothed map
+  let videoGPUMask = null; // the texture TF.js left the last video mask in (tensorRef to release)
   // A GPU reset, a driver update or too many WebGL pages can take the context away at any time.
   const glCanvas = webglCanvasOf(tf, backend);
   const handleContextLost = () => {
@@ -98,9 +114,22 @@ export async function createSegmenter({
   const personMap = (input) =>
     firstOutput(model.execute(input)).slice([0, 0, 0, 1], [1, height, width, 1]).reshape([height, width]);
 
-  /** The canvas as float32 [1, H, W, 3] straight from its RGBA bytes (no int32 tensor and cast). */
-  function pixelsAsTensor() {
-    const rgba = context.getImageData(0, 0, width, height).data;
+  /** Prepare a source nobody prepared: in TF.js's own GL context on WebGL, else in a small one of our own. */
+  function prepareHere(source) {
+    if (!ownPreparer) {
+      const gl = tfGl ?? document.createElement('canvas').getContext('webgl2');
+      if (gl) {
+        ownKit = createGLKit(gl);
+        ownPreparer = createFramePreparer({ kit: ownKit, modelSize });
+      } else {
+        ownPreparer = createCpuPreparer({ modelSize }); // no WebGL2 at all
+      }
+    }
+    return ownPreparer.prepare(source);
+  }
+
+  /** Model-size RGBA bytes as float32 [1, H, W, 3] 0–255 (no int32 tensor and cast). */
+  function pixelsAsTensor(rgba) {
     for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
       rgb[i] = rgba[j];
       rgb[i + 1] = rgba[j + 1];
@@ -109,15 +138,48 @@ export async function createSegmenter({
     return tf.tensor4d(rgb, [1, height, width, 3], 'float32'); // copies rgb into the backend
   }
 
-  /** `source` stretched to the model's size as float32 [1, H, W, 3]; call inside tf.tidy. */
-  function inputTensor(source) {
-    // The browser's high-quality scaler reads the source's natural size, not its displayed size
-    // (tf.browser.fromPixels on an <img>/<video> would use the displayed one).
-    context.imageSmoothingEnabled = true;
-    context.imageSmoothingQuality = 'high';
-    context.clearRect(0, 0, width, height);
-    context.drawImage(source, 0, 0, width, height);
-    return readsPixels ? pixelsAsTensor() : tf.browser.fromPixels(canvas).toFloat().expandDims(0);
+  /**
+   * The model's input, float32 [1, H, W, 3] 0–255, from a frame prepared for this size (by the
+   * compositor: frame/prepare.js) or from any source, which is prepared here. A prepared frame in
+   * TF.js's own context is read as a texture (no copy through the CPU). Call inside tf.tidy.
+   */
+  function inputTensor(input) {
+    const given = input?.model !== undefined ? input : null;
+    const ready = given?.model?.width === width && given.model.height === height;
+    const { model: prepared } = ready ? given : prepareHere(given ? given.source : input);
+    if (prepared.gl !== null && prepared.gl === tfGl) {
+      const texture = { texture: prepared.texture, width, height, channels: 'RGB' };
+      return tf.tensor(texture, [height, width, 3], 'float32').mul(255).expandDims(0);
+    }
+    return pixelsAsTensor(prepared.read());
+  }
+
+  function releaseVideoGPUMask() {
+    videoGPUMask?.tensorRef.dispose();
+    videoGPUMask = null;
+  }
+
+  /**
+   * A video mask that stays on the GPU: TF.js's texture of `smoothed` (four values a texel), valid
+   * until the next frame, like MediaPipe's masks. `data` reads it back on demand.
+   */
+  function gpuMask(smoothed) {
+    releaseVideoGPUMask();
+    videoGPUMask = smoothed.dataToGPU();
+    let data = null;
+    return {
+      width,
+      height,
+      model: config.model,
+      gpu: { gl: tfGl, texture: videoGPUMask.texture, texShape: videoGPUMask.texShape },
+      get data() {
+        if (!data) {
+          if (smoothed.isDisposed) throw new Error('This video mask was replaced by a newer frame: copy mask.data before the next one.');
+          data = smoothed.dataSync();
+        }
+        return data;
+      },
+    };
   }
 
   function checkUsable() {
@@ -150,7 +212,8 @@ export async function createSegmenter({
     checkUsable();
     const { smoothing } = validateVideoConfig(options);
     const current = tf.tidy(() => personMap(inputTensor(source)));
-    return readMask(video.next(current, timestamp, smoothing)); // kept as the next frame's previous
+    const smoothed = video.next(current, timestamp, smoothing); // kept as the next frame's previous
+    return masksStayOnGPU ? gpuMask(smoothed) : readMask(smoothed);
   }
 
   /** Calls are queued: two never share the scaling canvas, and the video state changes in order. */
@@ -176,7 +239,10 @@ export async function createSegmenter({
     },
     /** Forget the video state (the camera stopped); resolves once the frames before it are done. */
     resetVideo() {
-      return enqueue(() => video.reset());
+      return enqueue(() => {
+        releaseVideoGPUMask();
+        video.reset();
+      });
     },
     get contextLost() {
       return contextLost;
@@ -185,7 +251,15 @@ export async function createSegmenter({
       disposed = true;
       glCanvas?.removeEventListener('webglcontextlost', handleContextLost);
       try {
+        releaseVideoGPUMask();
         video.dispose();
+        ownPreparer?.cleanUp();
+        ownKit?.cleanUp();
+        if (ownKit && ownKit.gl !== tfGl) ownKit.gl.getExtension('WEBGL_lose_context')?.loseContext(); // our own small context
+      } catch (error) {
+        console.warn('Releasing the video state failed:', error); // e.g. its WebGL context is gone
+      }
+      try {
         model.dispose();
       } catch (error) {
         console.warn('Disposing the model failed:', error); // e.g. its WebGL context is gone

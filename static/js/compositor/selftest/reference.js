@@ -1,13 +1,13 @@
 // The math of every GPU pipeline stage as plain JavaScript on Float32Arrays: slow, obvious, and
 // the yardstick. `node --test` checks it on hand-written inputs (tests/js/pipeline.test.mjs); the
-// browser self-test (selftest.js) runs each GPU stage on a tiny input and compares with it.
+// browser self-test (selftest.js) runs each GPU stage on a tiny input and compares with it. (The
+// frame's stretch to model size has its reference beside it: frame/stretch.js stretchImage.)
 //
 // Images are RGBA floats 0–1, row-major, 4 values per pixel; masks one value per pixel. Sampling
 // follows texture() with LINEAR filtering and CLAMP_TO_EDGE: pixel centres at (i + 0.5) / size.
 
 import { feather, resizeBilinear } from '../maskmath.js';
 import { PERSON_BLUR_WEIGHT, gaussianTaps } from '../webgl2/blurBackgroundStage.js';
-import { resizeTaps } from '../webgl2/resizeStage.js';
 import { BILATERAL_FALLBACK_WEIGHT } from '../webgl2/upsampleStage.js';
 
 export { feather, resizeBilinear };
@@ -31,30 +31,6 @@ export function sampleBilinear(image, width, height, channels, c, x, y) {
 /** Sample at texture coordinates (u, v) in 0–1, as GLSL texture() with LINEAR filtering does. */
 export function sampleUV(image, width, height, channels, c, u, v) {
   return sampleBilinear(image, width, height, channels, c, u * width - 0.5, v * height - 0.5);
-}
-
-/**
- * Resize stage: area-average an RGBA image to dstW×dstH with taps×taps bilinear samples spread
- * evenly over each output pixel's footprint (a box filter; no aliasing when shrinking a lot).
- */
-export function resizeArea(rgba, srcW, srcH, dstW, dstH, taps = resizeTaps(Math.max(srcW, srcH), Math.max(dstW, dstH))) {
-  const out = new Float32Array(dstW * dstH * 4);
-  for (let y = 0; y < dstH; y++) {
-    for (let x = 0; x < dstW; x++) {
-      for (let c = 0; c < 4; c++) {
-        let sum = 0;
-        for (let j = 0; j < taps; j++) {
-          for (let i = 0; i < taps; i++) {
-            const u = (x + (i + 0.5) / taps) / dstW;
-            const v = (y + (j + 0.5) / taps) / dstH;
-            sum += sampleUV(rgba, srcW, srcH, 4, c, u, v);
-          }
-        }
-        out[(y * dstW + x) * 4 + c] = sum / (taps * taps);
-      }
-    }
-  }
-  return out;
 }
 
 /**

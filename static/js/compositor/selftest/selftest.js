@@ -10,15 +10,15 @@ import { buildPipeline } from '../webgl2/buildPipeline.js';
 import { createCompositeStage } from '../webgl2/compositeStage.js';
 import { createCoverageStage } from '../webgl2/coverageStage.js';
 import { createGLKit, liveResources } from '../../gl/kit.js';
+import { stretchImage } from '../../frame/stretch.js';
+import { createStretchStage } from '../../frame/stretchStage.js';
 import {
   composite,
   feather,
   jointBilateralUpsample,
   personWeightedBlur,
-  resizeArea,
   resizeBilinear,
 } from './reference.js';
-import { createResizeStage } from '../webgl2/resizeStage.js';
 import { createUpsampleStage } from '../webgl2/upsampleStage.js';
 
 // An 8-bit target rounds to 1/255; half floats keep ~3 significant digits; SwiftShader's
@@ -78,13 +78,16 @@ export async function runSelfTest() {
   const readMask = (target) => channel(kit.readTarget(target));
 
   try {
-    // 1. Resize: a random 8×6 image to 4×3, area average.
+    // 1. Stretch: a random 13×7 image to 5×9 (shrink one axis, grow the other), PIL's bilinear.
     {
-      const bytes = randomBytes(8 * 6 * 4, next);
-      const stage = createResizeStage({ kit });
-      const target = kit.createTarget({ width: 4, height: 3, format: sumsFormat });
-      stage.render({ source: rgbaTexture(bytes, 8, 6), sourceSize: { width: 8, height: 6 }, target });
-      cases.push(report('resize 8x6 to 4x3', kit.readTarget(target), resizeArea(bytesToFloats(bytes), 8, 6, 4, 3)));
+      const bytes = randomBytes(13 * 7 * 4, next);
+      const stage = createStretchStage({ kit });
+      const between = kit.createTarget({ width: 5, height: 7, filter: 'nearest' });
+      const target = kit.createTarget({ width: 5, height: 9, filter: 'nearest' });
+      stage.render({ source: rgbaTexture(bytes, 13, 7), sourceSize: { width: 13, height: 7 }, between, target });
+      const reference = stretchImage({ data: bytes, width: 13, height: 7, channels: 4 }, 5, 9).data;
+      // PIL rounds fixed-point sums, the GPU float ones: one level apart at most
+      cases.push(report('stretch 13x7 to 5x9 like PIL', kit.readTarget(target), bytesToFloats(reference), {}, 1.01 / 255));
       stage.cleanUp();
     }
 
@@ -96,8 +99,10 @@ export async function runSelfTest() {
         for (let x = 0; x < 8; x++) guideBytes.set(x < 4 ? [30, 40, 50, 255] : [220, 200, 180, 255], (y * 8 + x) * 4);
       }
       const guide = bytesToFloats(guideBytes);
-      const guideLow = resizeArea(guide, 8, 8, 4, 4); // exact: each 2×2 block is one colour
-      const guideLowBytes = Uint8Array.from(guideLow, (v) => Math.round(v * 255));
+      // The frame at mask size: each 2×2 block of it is one colour.
+      const guideLowBytes = new Uint8Array(4 * 4 * 4);
+      for (let i = 0; i < 16; i++) guideLowBytes.set(i % 4 < 2 ? [30, 40, 50, 255] : [220, 200, 180, 255], i * 4);
+      const guideLow = bytesToFloats(guideLowBytes);
       // The model's blurry edge at mask size.
       const mask = Float32Array.from({ length: 16 }, (_, i) => [0, 0.3, 0.7, 1][i % 4]);
       const textures = { mask: maskTexture(mask, 4, 4), guideLow: rgbaTexture(guideLowBytes, 4, 4), guide: rgbaTexture(guideBytes, 8, 8) };
@@ -105,13 +110,24 @@ export async function runSelfTest() {
       for (const mode of ['bilinear', 'bilateral']) {
         const stage = createUpsampleStage({ kit, mode, radius: 2, sigmaSpace: 1, sigmaColor: 0.1 });
         const target = kit.createTarget({ width: 8, height: 8, format: maskFormat });
-        stage.render({ mask: textures.mask, guideLow: textures.guideLow, guide: textures.guide, target });
+        stage.render({ mask: textures.mask, maskSize: { width: 4, height: 4 }, guideLow: textures.guideLow, guide: textures.guide, target });
         const reference =
           mode === 'bilinear'
             ? resizeBilinear(mask, 4, 4, 8, 8)
             : jointBilateralUpsample({ mask, maskWidth: 4, maskHeight: 4, guideLow, guide, width: 8, height: 8 });
         const gpu = readMask(target);
         cases.push(report(`upsample ${mode} 4x4 to 8x8 step edge`, gpu, reference, { ideal, errorToIdeal: maxDifference(gpu, ideal) }));
+        stage.cleanUp();
+      }
+      // The same mask as TF.js leaves it on the GPU (dataToGPU): row-major values four to a texel,
+      // here 4 texels a row → a 4×1 RGBA float texture holding the 16 values.
+      {
+        const dense = kit.createTexture({ width: 1, height: 4, format: 'rgba32f', filter: 'nearest', data: mask });
+        const stage = createUpsampleStage({ kit, mode: 'bilateral', radius: 2, sigmaSpace: 1, sigmaColor: 0.1 });
+        const target = kit.createTarget({ width: 8, height: 8, format: maskFormat });
+        stage.render({ mask: dense, maskSize: { width: 4, height: 4 }, maskColumns: 1, guideLow: textures.guideLow, guide: textures.guide, target });
+        const reference = jointBilateralUpsample({ mask, maskWidth: 4, maskHeight: 4, guideLow, guide, width: 8, height: 8 });
+        cases.push(report('upsample bilateral from the dense GPU mask layout', readMask(target), reference));
         stage.cleanUp();
       }
     }

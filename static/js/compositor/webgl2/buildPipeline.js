@@ -1,13 +1,16 @@
 // buildPipeline: the GPU compositing pipeline for one frame size, mask size and background kind.
-// It owns the shared GL resources (frame and mask textures, render targets, the quad via the
-// kit), runs the stages in order and frees everything in reverse:
+// It owns the shared GL resources (the frame preparer's textures, the mask texture, render
+// targets, the quad via the kit), runs the stages in order and frees everything in reverse:
 //
-//   frame ─► resize (mask size) ─┐
-//   mask (model size, R32F) ─────┴► upsample (joint bilateral, full size) ─► coverage (smoothstep)
-//     ─► background (image | blur | colour | none) ─► composite (light wrap, person over
-//     background, mirror) ─► canvas
+//   frame ─► prepare (one upload, one stretch to model size: ../../frame/prepare.js) ─► the model
+//              │ full size              │ model size (the guide)
+//   mask ──────┴────────────────────────┴► upsample (joint bilateral, full size) ─► coverage
+//     (smoothstep) ─► background (image | blur | colour | none) ─► composite (light wrap, person
+//     over background, mirror) ─► canvas
 //
-// Temporal smoothing is not here: the segmenter's video path owns it (segmentForVideo).
+// The mask is a texture TF.js left on the GPU when it shares this context (mask.gpu, four values
+// per texel), else a Float32Array uploaded here. Temporal smoothing is not here: the segmenter's
+// video path owns it (segmentForVideo).
 //
 // Structural settings (sizes, background kind and picture) need a new pipeline; live ones
 // (update()) only change uniforms.
@@ -17,9 +20,9 @@ import { createBlurBackgroundStage } from './blurBackgroundStage.js';
 import { createCompositeStage } from './compositeStage.js';
 import { createCoverageStage } from './coverageStage.js';
 import { createFillBackgroundStage } from './fillBackgroundStage.js';
-import { createGLKit, uploadImage, uploadMask } from '../../gl/kit.js';
+import { createFramePreparer } from '../../frame/prepare.js';
+import { createGLKit, uploadMask } from '../../gl/kit.js';
 import { createImageBackgroundStage } from './imageBackgroundStage.js';
-import { createResizeStage } from './resizeStage.js';
 import { checkLiveKeys, validatePipelineSettings } from './settings.js';
 import { createUpsampleStage } from './upsampleStage.js';
 
@@ -41,8 +44,9 @@ function createBackgroundStage({ kit, settings, frameSize, backgroundImage }) {
 
 /**
  * buildPipeline({gl, frameSize: {width, height}, maskSize: {width, height}, backgroundImage,
- * ...settings}) → {render({source, mask}), update(live), readMask(which), cleanUp(), settings}.
- * Settings as validatePipelineSettings.
+ * ...settings}) → {prepare(source), render({frame, source, mask}), update(live), readMask(which),
+ * cleanUp(), settings}. maskSize is the model's input (and output) size. Settings as
+ * validatePipelineSettings.
  */
 export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null, ...options }) {
   let settings = validatePipelineSettings(options);
@@ -57,18 +61,14 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
   function assemble() {
     const full = { width: frameSize.width, height: frameSize.height };
     const maskFormat = kit.targetFormats.mask;
-    const textures = {
-      frame: kit.createTexture(full),
-      mask: kit.createTexture({ ...maskSize, format: 'r32f', filter: 'nearest' }),
-    };
+    const preparer = createFramePreparer({ kit, modelSize: maskSize });
+    const maskTexture = kit.createTexture({ ...maskSize, format: 'r32f', filter: 'nearest' });
     const targets = {
-      guideLow: kit.createTarget({ ...maskSize, filter: 'nearest' }),
       upsampled: kit.createTarget({ ...full, format: maskFormat }),
       coverage: kit.createTarget({ ...full, format: maskFormat }),
       background: kit.createTarget(full),
     };
     const stages = {
-      resize: createResizeStage({ kit }),
       upsample: createUpsampleStage({
         kit,
         mode: settings.upsampling,
@@ -88,24 +88,34 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
       maskSize: { ...maskSize },
       targetFormats: kit.targetFormats,
 
-      /** One frame: `source` at frameSize, `mask` {data, width, height} at maskSize. */
-      render({ source, mask }) {
+      /** Upload `source` (at frameSize) once and stretch it to maskSize: see frame/prepare.js. */
+      prepare(source) {
+        return preparer.prepare(source);
+      },
+
+      /**
+       * One frame: `frame` from prepare() (or, when it is not this pipeline's latest, its source is
+       * prepared again), or a plain `source` at frameSize; `mask` {data | gpu, width, height} at maskSize.
+       */
+      render({ frame = null, source = frame?.source, mask }) {
         if (mask.width !== maskSize.width || mask.height !== maskSize.height) {
           throw new Error(`Mask is ${mask.width}×${mask.height}, the pipeline was built for ${maskSize.width}×${maskSize.height}`);
         }
-        uploadImage(gl, textures.frame, source);
-        uploadMask(gl, textures.mask, mask);
-        stages.resize.render({ source: textures.frame, sourceSize: full, target: targets.guideLow });
+        const prepared = preparer.holds(frame) ? frame : preparer.prepare(source);
+        const onGPU = mask.gpu?.gl === gl; // TF.js shares this context: read its texture in place
+        if (!onGPU) uploadMask(gl, maskTexture, mask);
         stages.upsample.render({
-          mask: textures.mask,
-          guideLow: targets.guideLow.texture,
-          guide: textures.frame,
+          mask: onGPU ? mask.gpu.texture : maskTexture,
+          maskSize,
+          maskColumns: onGPU ? mask.gpu.texShape[1] : 0,
+          guideLow: prepared.model.texture,
+          guide: prepared.texture,
           target: targets.upsampled,
         });
         stages.coverage.render({ mask: targets.upsampled.texture, target: targets.coverage });
-        stages.background.render({ frame: textures.frame, coverage: targets.coverage.texture, target: targets.background });
+        stages.background.render({ frame: prepared.texture, coverage: targets.coverage.texture, target: targets.background });
         stages.composite.render({
-          frame: textures.frame,
+          frame: prepared.texture,
           coverage: targets.coverage.texture,
           background: targets.background.texture,
           backgroundFollowsFrame: stages.background.followsFrame,
@@ -138,9 +148,10 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
         return out;
       },
 
-      /** Free the stages in reverse order, then every texture and framebuffer. */
+      /** Free the stages in reverse order, then the preparer, then every texture and framebuffer. */
       cleanUp() {
         for (const stage of Object.values(stages).reverse()) stage.cleanUp();
+        preparer.cleanUp();
         kit.cleanUp();
       },
     };

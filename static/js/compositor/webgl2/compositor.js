@@ -1,10 +1,12 @@
-// The WebGL2 compositor: the same face as the Canvas2D one (../canvas2d.js) — render(source, mask),
-// update(live), cleanUp(), settings — built on buildPipeline. It (re)builds the pipeline when the
-// frame or mask size changes, and survives a lost WebGL context: frames are skipped while it is
-// lost, and on restore a fresh pipeline redraws the last frame (a captureStream() goes on).
+// The WebGL2 compositor: the same face as the Canvas2D one (../canvas2d.js) — prepare(source,
+// modelSize), render(frame or source, mask), update(live), cleanUp(), settings — built on
+// buildPipeline. It (re)builds the pipeline when the frame or mask size changes, and survives a lost
+// WebGL context: frames are skipped while it is lost, and on restore a fresh pipeline redraws the
+// last still (a captureStream() goes on).
 //
 //   const compositor = createGLCompositor({canvas, background: 'blur'});
-//   compositor.render(video, mask);
+//   const frame = compositor.prepare(video, segmenter.inputSize);   // one upload, one stretch
+//   compositor.render(frame, await segmenter.segmentForVideo(frame, now));
 
 import { buildPipeline } from './buildPipeline.js';
 import { liveResources, resourceCounts } from '../../gl/kit.js';
@@ -43,7 +45,7 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
   let pipeline = null;
   let pipelineKey = '';
   let contextLost = gl.isContextLost();
-  let last = null; // the last render's arguments, redrawn after a context restore
+  let last = null; // the last still's {source, mask}, redrawn after a context restore
   let cleanedUp = false;
   let losses = 0;
 
@@ -71,40 +73,57 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
   canvas.addEventListener('webglcontextlost', onLost);
   canvas.addEventListener('webglcontextrestored', onRestored);
 
+  /** The pipeline for this frame and mask size (built when they change), or null while lost. */
+  function pipelineFor(source, maskSize) {
+    // isContextLost() turns true before the 'webglcontextlost' event is delivered
+    if (contextLost || gl.isContextLost()) return null;
+    const { width, height } = sourceSize(source);
+    if (!width || !height) return null; // a video before its first frame
+    const limit = gl.getParameter(gl.MAX_TEXTURE_SIZE);
+    if (width > limit || height > limit) {
+      throw new Error(`The picture is ${width}×${height}; this GPU handles at most ${limit} pixels a side.`);
+    }
+    const key = `${width}x${height}/${maskSize.width}x${maskSize.height}`;
+    if (key !== pipelineKey) {
+      dropPipeline();
+      if (canvas.width !== width) canvas.width = width;
+      if (canvas.height !== height) canvas.height = height;
+      pipeline = buildPipeline({ gl, frameSize: { width, height }, maskSize, backgroundImage, ...settings });
+      pipelineKey = key;
+    }
+    return pipeline;
+  }
+
   const compositor = {
     kind: 'webgl2',
+    gl,
 
     /**
-     * Composite one frame: `source` at its natural size, `mask` {data: Float32Array, width, height}
-     * at model size. Returns milliseconds spent issuing the GPU work.
+     * Get `source` ready for the segmenter and for render(): uploaded once, stretched once to
+     * modelSize [H, W] (frame/prepare.js). Returns the prepared frame, or, while the context is
+     * lost, {source, width, height, model: null} for the segmenter to prepare itself.
      */
-    render(source, mask) {
+    prepare(source, [height, width]) {
       if (cleanedUp) throw new Error('This compositor was cleaned up');
-      last = { source, mask };
-      // isContextLost() turns true before the 'webglcontextlost' event is delivered
-      if (contextLost || gl.isContextLost()) return 0;
+      const found = pipelineFor(source, { width, height });
+      return found ? found.prepare(source) : { source, ...sourceSize(source), model: null };
+    },
+
+    /**
+     * Composite one frame: a frame from prepare() or any source at its natural size, and `mask`
+     * ({data: Float32Array} or, left on the GPU by TF.js in this context, {gpu}; width, height at
+     * model size). Returns milliseconds spent issuing the GPU work.
+     */
+    render(frameOrSource, mask) {
+      if (cleanedUp) throw new Error('This compositor was cleaned up');
+      const frame = frameOrSource?.model !== undefined ? frameOrSource : null;
+      const source = frame ? frame.source : frameOrSource;
+      // Only a mask on the CPU outlives the next frame: that is the still a restore redraws.
+      last = mask.gpu ? null : { source, mask };
       const started = performance.now();
-      const { width, height } = sourceSize(source);
-      if (!width || !height) return 0; // a video before its first frame
-      const limit = gl.getParameter(gl.MAX_TEXTURE_SIZE);
-      if (width > limit || height > limit) {
-        throw new Error(`The picture is ${width}×${height}; this GPU handles at most ${limit} pixels a side.`);
-      }
-      const key = `${width}x${height}/${mask.width}x${mask.height}`;
-      if (key !== pipelineKey) {
-        dropPipeline();
-        if (canvas.width !== width) canvas.width = width;
-        if (canvas.height !== height) canvas.height = height;
-        pipeline = buildPipeline({
-          gl,
-          frameSize: { width, height },
-          maskSize: { width: mask.width, height: mask.height },
-          backgroundImage,
-          ...settings,
-        });
-        pipelineKey = key;
-      }
-      pipeline.render({ source, mask });
+      const found = pipelineFor(source, { width: mask.width, height: mask.height });
+      if (!found) return 0;
+      found.render({ frame, source, mask });
       return performance.now() - started;
     },
 
