@@ -4,21 +4,23 @@
     greenscreen train --config configs/lite-cpu.json       train a model
     greenscreen evaluate --model M.keras --data ROOT       score a model
     greenscreen data filter-coco ANNOTATIONS.json          data tools (filter-coco, check, pack)
-    greenscreen export [--model M.keras] [--out DIR]       Keras -> TF.js (convert/export_tfjs.py)
+    greenscreen export [--model M.keras] [--out DIR]       Keras -> TF.js (= python convert/export_tfjs.py)
+    greenscreen ship runs/photo-cpu-3 --name photo         score a run, write models/photo.keras + card, export
+    greenscreen teach --model models/photo.keras ...       a teacher's maps for distillation
 """
 
 from __future__ import annotations
 
-import runpy
 import sys
-from pathlib import Path
 
 COMMANDS = {
     "serve": "start the dev server that serves the page (no inference on the server)",
     "train": "train an FC-DenseNet (python -m greenscreen.train)",
     "evaluate": "score a .keras model on a mask folder or COCO data (python -m greenscreen.evaluate)",
     "data": "data tools: filter-coco, check, pack (python -m greenscreen.data)",
-    "export": "convert a .keras model to TF.js (python convert/export_tfjs.py)",
+    "export": "convert .keras models to TF.js (python convert/export_tfjs.py)",
+    "ship": "score a training run and ship it as models/NAME.keras + card + static/model/NAME/",
+    "teach": "write a teacher model's maps for distillation (python -m greenscreen.teach)",
 }
 
 
@@ -52,16 +54,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return data_main(rest)
     if command == "export":
-        script = Path(__file__).resolve().parent.parent / "convert" / "export_tfjs.py"
-        if not script.is_file():
-            print("error: convert/export_tfjs.py not found: run from a source checkout", file=sys.stderr)
-            return 2
-        sys.argv = [str(script), *rest]
-        try:
-            runpy.run_path(str(script), run_name="__main__")
-        except SystemExit as done:
-            return int(done.code or 0) if not isinstance(done.code, str) else 1
-        return 0
+        from greenscreen.export.tfjs import main as export_main
+
+        return export_main(rest)
+    if command == "ship":
+        from greenscreen.ship import main as ship_main
+
+        return ship_main(rest)
+    if command == "teach":
+        from greenscreen.teach import main as teach_main
+
+        return teach_main(rest)
     print(f"{usage()}\n\nerror: unknown command {command!r}", file=sys.stderr)  # the error line last
     return 2
 

@@ -75,6 +75,13 @@ def check_keras_file(path) -> Path:
         raise UsageError(f"not a Keras model file (expected .keras): {path}")
     if not zipfile.is_zipfile(path):  # Keras itself would call this "file not found"
         raise UsageError(f"not a Keras model file (a .keras file is a zip archive): {path}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            has_config = "config.json" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        has_config = False
+    if not has_config:
+        raise UsageError(f"not a Keras model file (no config.json inside): {path}")
     return path
 
 

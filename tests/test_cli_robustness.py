@@ -281,7 +281,7 @@ FAST_CASES = [
     ("convert", ["--model", "{text.json}", "--out", "{out}"], "not a Keras 3 .keras"),
     ("convert", ["--model", "{zip_no_config.keras}", "--out", "{out}"], "no config.json"),
     ("convert", ["--model", "{text.keras}", "--out", "{out}", "--quantize", "int4"], "invalid choice"),
-    ("convert", ["--model", "{text.keras}", "--out", "{out}", "--size", "33"], "multiples of 32"),
+    ("convert", ["--model", "{tiny.keras}", "--out", "{out}", "--size", "33"], "multiples of 32"),
     ("convert", ["--model", "{text.keras}", "--out", "{out}", "--shard-mb", "0"], "above 0"),
     ("convert", ["--model", "{zip_bad_config.keras}", "--out", "{text.png}"], "not a folder"),
     # the `greenscreen` entry point passes the same errors through

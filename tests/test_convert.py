@@ -1,4 +1,4 @@
-"""convert/export_tfjs.py: Keras -> TF.js graph model, model card, atomic output, Node parity.
+"""convert/export_tfjs.py (greenscreen.export): Keras -> TF.js graph model, model card, atomic output, Node parity.
 
 Quick tests cover the user errors (one line, no traceback, no output folder), the card and
 the output-folder checks. The round trips (export, then run the graph model with TF.js in
@@ -15,13 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # `convert/` is scripts, not part of the installed package
-    sys.path.insert(0, str(REPO_ROOT))
+from greenscreen.cli_common import UsageError, parse_size
+from greenscreen.export.card import CONTRACT, build_card, read_training_card, render_markdown
+from greenscreen.export.graph_folder import GraphFolderError, swap_into_place, verify_graph_model
 
-from convert.card import CONTRACT, build_card, read_training_card, render_markdown  # noqa: E402
-from convert.export_tfjs import parse_size  # noqa: E402
-from convert.graph_folder import GraphFolderError, swap_into_place, verify_graph_model  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 CONVERTER = REPO_ROOT / "convert" / "export_tfjs.py"
 PARITY_SCRIPT = REPO_ROOT / "tests" / "node" / "parity.mjs"
@@ -109,11 +107,22 @@ def test_failed_conversion_leaves_previous_output_untouched(wrong_models, tmp_pa
     assert no_staging_left(tmp_path)
 
 
-@pytest.mark.parametrize("bad", ["--quantize=int4", "--size=100x100", "--size=abc", "--shard-mb=0"])
+@pytest.mark.parametrize("bad", ["--quantize=int4", "--size=0x100", "--size=abc", "--shard-mb=0"])
 def test_bad_flags_are_rejected_by_argparse(tmp_path, bad):
     result = run_converter("--model", tmp_path / "m.keras", bad)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_a_size_the_preset_cannot_take_names_its_multiple(tiny_tiramisu, tmp_path):
+    result = run_converter("--model", tiny_tiramisu, "--out", tmp_path / "out", "--size", "100x100")
+    assert_one_line_error(result, "100x100", "multiples of 32")
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_without_model_is_refused(tmp_path):
+    result = run_converter("--out", tmp_path / "out")
+    assert_one_line_error(result, "--out needs --model")
 
 
 def test_parse_size_accepts_h_by_w_or_a_square():

@@ -1,92 +1,103 @@
-"""python convert/export_tfjs.py [--model models/greenscreen.keras] [--out static/model] [--quantize {none,float16,uint8}] [--shard-mb 4] [--size HxW]
+"""python convert/export_tfjs.py [--model M.keras] [--out DIR] [--quantize {none,float16,uint8}] [--shard-mb 4] [--size HxW]
+(also `greenscreen export ...`)
 
-Convert a trained Keras 3 greenscreen model into the TF.js graph model the page loads
-(model.json + weight shards) and write its model card (model-card.json, MODEL_CARD.md).
+Convert trained Keras 3 greenscreen models into the TF.js graph models the page loads
+(model.json + weight shards) and write each model card (model-card.json, MODEL_CARD.md).
+Without --model: both shipped models, models/photo.keras -> static/model/photo/ and
+models/live.keras -> static/model/live/. With --model M.keras: that one, to --out
+(default static/model/<M's name>/).
 
 Route: Keras `model.export()` -> SavedModel -> tensorflowjs' tf_saved_model converter
 (TF.js 4.22 cannot read Keras-3 layers models; the graph route matches Keras to ~1e-6).
-The output folder is replaced atomically: a failed run leaves the previous one untouched.
+Each output folder is replaced atomically: a failed run leaves the previous one untouched.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
-import warnings
-import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script: make `convert` and `greenscreen` importable
-    sys.path.insert(0, str(ROOT))
+from greenscreen.cli_common import UsageError, first_line, parse_size, quiet_native_logs
+from greenscreen.cli_common import check_keras_file as cli_check_keras_file
+from greenscreen.export.card import build_card, read_training_card, write_card
+from greenscreen.export.graph_folder import GraphFolderError, make_staging_folder, swap_into_place, verify_graph_model
 
-from convert.card import build_card, read_training_card, write_card  # noqa: E402
-from convert.graph_folder import (  # noqa: E402
-    GraphFolderError, make_staging_folder, swap_into_place, verify_graph_model)
 
-# Anchored at the repo so the defaults work from any working directory.
-DEFAULT_MODEL = ROOT / "models" / "greenscreen.keras"
-DEFAULT_OUT = ROOT / "static" / "model"
+def project_root() -> Path:
+    """The checkout this package runs from (a source or editable install), else the working directory."""
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout if (checkout / "pyproject.toml").is_file() and (checkout / "static").is_dir() else Path.cwd()
+
+
+ROOT = project_root()
+SHIPPED_MODELS = ("photo", "live")  # models/NAME.keras -> static/model/NAME/
 QUANTIZE_CHOICES = ("none", "float16", "uint8")
 DEFAULT_QUANTIZE = "float16"  # halves the download; argmax agrees with float32 on >99.9% of pixels
 DEFAULT_SHARD_MB = 4  # the tensorflowjs default; small enough for parallel fetches and caches
-SIZE_MULTIPLE = 32  # five 2x poolings in the FC-DenseNet (docs/model-contract.md)
 
 
-class ConversionError(Exception):
+def model_path(name: str) -> Path:
+    return ROOT / "models" / f"{name}.keras"
+
+
+def export_folder(name: str) -> Path:
+    return ROOT / "static" / "model" / name
+
+
+class ConversionError(UsageError):
     """A user-facing, one-line reason why nothing was converted."""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        files = convert(args.model, args.out, quantize=args.quantize, shard_mb=args.shard_mb,
-                        size=args.size)
-    except ConversionError as exc:
-        print(f"export_tfjs: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("export_tfjs: interrupted; output left unchanged", file=sys.stderr)
-        return 130
-    width = max(len(name) for name, _ in files)
-    for name, size in files:
-        print(f"  {name:<{width}}  {size:>12,} bytes")
-    print(f"  {'total':<{width}}  {sum(s for _, s in files):>12,} bytes  -> {_display_path(args.out)}")
+    if args.model is None and args.out is not None:
+        print("export_tfjs: error: --out needs --model (without --model both shipped models are exported)",
+              file=sys.stderr)
+        return 2
+    jobs = ([(args.model, args.out or export_folder(args.model.stem))] if args.model is not None
+            else [(model_path(name), export_folder(name)) for name in SHIPPED_MODELS])
+    for source, out in jobs:
+        try:
+            files = convert(source, out, quantize=args.quantize, shard_mb=args.shard_mb, size=args.size)
+        except ConversionError as exc:
+            print(f"export_tfjs: error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("export_tfjs: interrupted; output left unchanged", file=sys.stderr)
+            return 130
+        width = max(len(name) for name, _ in files)
+        for name, size in files:
+            print(f"  {name:<{width}}  {size:>12,} bytes")
+        print(f"  {'total':<{width}}  {sum(s for _, s in files):>12,} bytes  -> {_display_path(out)}")
     return 0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL,
-                        help="Keras 3 .keras file (default models/greenscreen.keras)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="output folder, replaced atomically (default static/model)")
+    parser = argparse.ArgumentParser(prog="python convert/export_tfjs.py", description=__doc__.split("\n\n")[1])
+    parser.add_argument("--model", type=Path, default=None,
+                        help="Keras 3 .keras file (default: models/photo.keras and models/live.keras)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder, replaced atomically (default static/model/<model name>/)")
     parser.add_argument("--quantize", choices=QUANTIZE_CHOICES, default=DEFAULT_QUANTIZE,
                         help=f"weight storage (default {DEFAULT_QUANTIZE})")
     parser.add_argument("--shard-mb", type=_positive_float, default=DEFAULT_SHARD_MB,
                         help=f"weight shard size in MB (default {DEFAULT_SHARD_MB})")
-    parser.add_argument("--size", type=parse_size, default=None,
-                        help="re-target the input size before export, HxW or N (multiples of 32)")
+    parser.add_argument("--size", type=_size_argument, default=None,
+                        help="re-target the input size before export, HxW or N (multiples of the preset's stride)")
     return parser.parse_args(argv)
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """'HxW' or 'N' -> (H, W), both positive multiples of 32."""
-    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX]\s*(\d+)\s*)?", text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"size must look like 256x256 or 256, got {text!r}")
-    h, w = int(match[1]), int(match[2] or match[1])
-    if h <= 0 or w <= 0 or h % SIZE_MULTIPLE or w % SIZE_MULTIPLE:
-        raise argparse.ArgumentTypeError(
-            f"size {h}x{w} must be positive multiples of {SIZE_MULTIPLE}")
-    return h, w
+def _size_argument(text: str) -> tuple[int, int]:
+    try:
+        return parse_size(text, multiple=None)  # the preset's own multiple is checked on re-targeting
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive_float(text: str) -> float:
@@ -148,27 +159,20 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
 
 def check_keras_file(path: Path) -> None:
     """Cheap checks before the slow TensorFlow import: a .keras file is a zip with a config."""
-    if not path.exists():
-        hint = " (train one with greenscreen.train, or pass --model)" if path == DEFAULT_MODEL else ""
-        raise ConversionError(f"model file not found: {_display_path(path)}{hint}")
-    if not path.is_file():
-        raise ConversionError(f"model path is not a file: {path}")
-    if path.suffix != ".keras":
-        raise ConversionError(f"{path} is not a Keras 3 .keras file")
+    if not path.exists() and path.parent == ROOT / "models":
+        raise ConversionError(f"model file not found: {_display_path(path)} (train one with greenscreen.train "
+                              "and ship it with greenscreen ship, or pass --model)")
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        raise ConversionError(f"{path} is not a Keras model file (not a .keras zip archive)") from None
-    if "config.json" not in names:
-        raise ConversionError(f"{path} is not a Keras model file (no config.json inside)")
+        cli_check_keras_file(path)
+    except UsageError as error:
+        raise ConversionError(str(error)) from None
 
 
 def load_model(keras, path: Path):
     try:
         model = keras.saving.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many kinds; the user needs one line, not a trace
-        raise ConversionError(f"{path} could not be loaded as a Keras model: {_first_line(exc)}") from None
+        raise ConversionError(f"{path} could not be loaded as a Keras model: {first_line(exc)}") from None
     if not isinstance(model, keras.Model):
         raise ConversionError(f"{path} holds a {type(model).__name__}, not a Keras model")
     return model
@@ -202,7 +206,7 @@ def _with_input_size(model, size: tuple[int, int]):
         return with_input_size(model, size)
     except Exception as exc:
         raise ConversionError(f"could not re-target the model to {size[0]}x{size[1]}: "
-                              f"{_first_line(exc)}") from None
+                              f"{first_line(exc)}") from None
 
 
 def _preset_and_flops(model) -> tuple[str | None, int | None]:
@@ -230,7 +234,7 @@ def _run_step(what: str, func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
     except Exception as exc:
-        raise ConversionError(f"{what} failed: {_first_line(exc)}") from None
+        raise ConversionError(f"{what} failed: {first_line(exc)}") from None
 
 
 def _conversion_facts(model_path: Path, out: Path, quantize: str, shard_mb: float,
@@ -268,48 +272,19 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
-
-
 def _import_keras():
     # The converter needs TensorFlow's SavedModel export, whatever backend training used.
     os.environ["KERAS_BACKEND"] = "tensorflow"
+    # tensorflowjs imports TensorFlow Decision Forests, whose welcome banner takes any stdout that is not
+    # a terminal (pytest's capture, a pipe) for a notebook and imports IPython, which is not installed.
+    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
     import keras
     return keras
 
 
-@contextlib.contextmanager
 def quiet_tensorflow():
-    """Silence TensorFlow's C++ logs, absl, Python warnings and tensorflowjs' prints.
-
-    Some native logs are written before absl is initialised, so the environment
-    variable alone is not enough: file descriptors 1 and 2 are pointed at /dev/null.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                from absl import logging as absl_logging
-                absl_logging.set_verbosity(absl_logging.ERROR)
-            except ImportError:
-                pass
-            yield
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, devnull):
-            os.close(fd)
+    """TensorFlow's C++ logs, absl, warnings and tensorflowjs' own prints kept off both streams."""
+    return quiet_native_logs(stdout=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,94 @@
+"""greenscreen ship: a run's lineage becomes the card (read from the run folders, not written by hand),
+then a tiny trained run is scored, saved under models/ and exported for the page."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from greenscreen import ship, train
+from greenscreen.run_folder import RunFolder
+from tests.synthetic import make_mask_folder
+
+
+def fake_run(path, options, state, hardware="x86_64, 2 cores; devices: cpu:0"):
+    run = RunFolder(path)
+    run.write_config({"options": options, "steps_per_epoch": 10,
+                      "data": {"train": [{"path": "../shared/data/ccp", "subset": None, "count": 1003, "weight": 0.6}],
+                               "val": [{"path": "../shared/data/coco-person/x.json", "subset": "kept", "count": 120}]},
+                      "environment": {"hardware": hardware, "keras": "3.11.3", "backend": "jax"}})
+    run.update_state(**state)
+    return run
+
+
+def test_the_card_follows_the_lineage_and_says_what_was_recorded(tmp_path):
+    first = fake_run(tmp_path / "a", {"preset": "tiramisu_lite0", "size": [160, 160], "batch_size": 16, "lr": 1e-3,
+                                      "optimizer": "adam", "schedule": "cosine", "freeze_encoder": "all",
+                                      "dice_weight": 0.5},
+                     {"epoch": 12, "best_epoch": 12, "best_val_miou": 85.3, "train_seconds": 1200})
+    second = fake_run(tmp_path / "b", {"preset": "tiramisu_lite0", "size": [224, 224], "batch_size": 12, "lr": 4e-4,
+                                       "optimizer": "adam", "schedule": "cosine", "freeze_encoder": 4,
+                                       "init_weights": str(first.best)},
+                      {"epoch": 30, "best_epoch": 28, "best_val_miou": 88.0, "train_seconds": 3600},
+                      hardware="NVIDIA H200")
+    lineage = second.lineage()
+    assert [run.path for run in lineage] == [first.path, second.path]
+    stages = [ship.stage_record(run) for run in lineage]
+    assert [s["minutes"] for s in stages] == [20.0, 60.0]
+    assert stages[0]["samples_seen"] == 12 * 160 and stages[1]["samples_seen"] == 30 * 120
+    assert "frozen up to all" in stages[0]["encoder"] and "stride 4" in stages[1]["encoder"]
+    assert stages[1]["starts_from"] == str(first.best)
+    text = ship.describe("photo", "tiramisu_lite0", ship.encoder_facts({"encoder": "efficientnet_lite0",
+                                                                       "encoder_blocks": 16}), stages)
+    # The machine comes from the records: a GPU stage is never called CPU training.
+    assert "NVIDIA H200" in text and "x86_64" in text and "80 minutes" in text and "Apache-2.0" in text
+    assert set(ship.data_licences(stages)) == {"ccp", "coco-person"}
+
+
+def coco_folder(root, count=3, size=(48, 64)):
+    """A COCO-layout folder whose photos all pass the write-up's filter (one person, ~30% cover)."""
+    (root / "images").mkdir(parents=True)
+    (root / "annotations").mkdir()
+    images, annotations = [], []
+    for i in range(count):
+        picture = np.full((*size, 3), 30, np.uint8)
+        picture[10:38, 16:48] = 220
+        Image.fromarray(picture).save(root / "images" / f"{i}.jpg")
+        images.append({"id": i + 1, "file_name": f"{i}.jpg", "height": size[0], "width": size[1]})
+        annotations.append({"id": i + 1, "image_id": i + 1, "category_id": 1, "iscrowd": 0, "area": 28 * 32,
+                            "bbox": [16, 10, 32, 28], "segmentation": [[16, 10, 48, 10, 48, 38, 16, 38]]})
+    (root / "annotations" / "instances.json").write_text(json.dumps(
+        {"images": images, "annotations": annotations, "categories": [{"id": 1, "name": "person"}]}))
+    return root
+
+
+@pytest.mark.slow
+def test_ship_scores_saves_and_exports_a_run(tmp_path, capsys):
+    data = tmp_path / "data"
+    make_mask_folder(data / "portraits" / "test", count=3)
+    coco_folder(data / "coco-person")
+    run = tmp_path / "run"
+    assert train.main(["--train", str(data / "portraits" / "test"), "--val", str(data / "portraits" / "test"),
+                       "--preset", "tiramisu_lite", "--size", "32", "--epochs", "1", "--batch-size", "2",
+                       "--workers", "0", "--out", str(run)]) == 0
+    root = tmp_path / "project"
+    (root / "static" / "model").mkdir(parents=True)
+    assert ship.main([str(run), "--name", "live", "--data", str(data), "--root", str(root)]) == 0
+    card = json.loads((root / "models" / "live.card.json").read_text())
+    assert (root / "models" / "live.keras").is_file()
+    assert card["name"] == "live" and card["preset"] == "tiramisu_lite" and card["encoder"] is None
+    assert card["metrics"]["portraits_test"]["n"] == 3 and card["metrics"]["coco_person_120"]["n"] == 3
+    assert card["metrics"]["portraits_test"]["target"] == 96.0
+    live = card["metrics"]["portraits_test"]
+    assert live["miou"] == live["miou_without_flip_tta"]  # the live model is scored as the webcam runs it
+    assert card["training"]["stages"][0]["epochs"] == 1
+    exported = json.loads((root / "static" / "model" / "live" / "model-card.json").read_text())
+    assert exported["name"] == "live" and exported["metrics"] == card["metrics"]
+    assert (root / "static" / "model" / "live" / "model.json").is_file()
+
+
+def test_shipping_a_run_without_best_keras_is_one_line(tmp_path, capsys):
+    (tmp_path / "run").mkdir()
+    assert ship.main([str(tmp_path / "run"), "--name", "photo"]) == 2
+    assert "nothing to ship" in capsys.readouterr().err
