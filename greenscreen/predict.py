@@ -31,7 +31,11 @@ def input_size_of(model) -> tuple[int, int]:
 
 
 def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """uint8 HxWx3 photo stretched to `size` (H, W) with PIL bilinear, as float32 0..255."""
+    """uint8 HxWx3 photo stretched to `size` (H, W) with PIL bilinear, as float32 0..255.
+
+    The one Python copy of the model contract's resize rule (docs/model-contract.md): evaluation,
+    training's validation batches and the teacher all come through here; the page's WebGL/Canvas
+    resize is checked against it (tests/e2e)."""
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected a uint8 HxWx3 RGB image, got {image.dtype} {image.shape}")

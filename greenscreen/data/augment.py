@@ -177,13 +177,15 @@ def warp_soft(soft: np.ndarray, crop: Crop, out_size: tuple[int, int]) -> np.nda
 
 
 def stretch(image: np.ndarray, mask: np.ndarray, out_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The evaluation/browser resize: whole photo stretched to out_size (H, W), PIL bilinear."""
+    """The evaluation/browser resize (greenscreen.predict.resize_image, the one rule) on photo and mask."""
+    from greenscreen.predict import resize_image
+
     out_h, out_w = out_size
     if image.shape[:2] == (out_h, out_w):
         return image, mask
-    photo = Image.fromarray(image).resize((out_w, out_h), Image.Resampling.BILINEAR)
+    photo = resize_image(image, out_size).astype(np.uint8)  # PIL's uint8 result, exact in float32
     matte = Image.fromarray(mask * np.uint8(255)).resize((out_w, out_h), Image.Resampling.BILINEAR)
-    return np.asarray(photo), (np.asarray(matte) >= 128).astype(np.uint8)
+    return photo, (np.asarray(matte) >= 128).astype(np.uint8)
 
 
 # ---------------------------------------------------------------- photometric
