@@ -625,6 +625,16 @@ const api = {
   /** Export the chosen video (as #export-video does); resolves when the download is handed over. */
   exportVideo: () => videoFlow.export(),
   cancelExport: () => videoFlow.cancel(),
+  /** The uploaded background: {kind: 'video', loop, muted, currentTime} or {kind: 'picture'}, or null. */
+  get userBackground() {
+    if (userBackground instanceof HTMLVideoElement) {
+      const { loop, muted, currentTime } = userBackground;
+      return { kind: 'video', loop, muted, currentTime };
+    }
+    return userBackground ? { kind: 'picture' } : null;
+  },
+  /** Use a picture or video File as the background (as "Upload a picture or video" does). */
+  uploadBackground: (file) => handlers.uploadBackground(file),
   get exporting() {
     return videoFlow.exporting;
   },
