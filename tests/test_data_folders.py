@@ -6,6 +6,7 @@ from PIL import Image
 
 from greenscreen.data import DataError, load_image, load_mask, open_source
 from greenscreen.data.folders import MaskFolderSource
+from tests.synthetic import make_mask_folder
 
 
 def _save_pair(root, stem, size=(32, 24), mask_size=None, image_ext=".jpg"):
@@ -118,3 +119,20 @@ def test_split_is_deterministic_by_name(messy_folder):
     assert names(source.split(0.3, seed=2)[1]) != names(held) or len(source) < 4
     with pytest.raises(DataError):
         source.split(1.5)
+
+
+def test_check_flags_an_all_person_mask_and_counts_empty_ones(tmp_path, capsys):
+    import json as json_module
+
+    from greenscreen.data.__main__ import main as data_main
+
+    root = make_mask_folder(tmp_path / "data", count=4)
+    Image.fromarray(np.full((48, 64), 255, np.uint8)).save(root / "masks" / "p01.png")  # all person
+    Image.fromarray(np.zeros((48, 64), np.uint8)).save(root / "masks" / "p02.png")  # nobody in the photo
+    assert data_main(["check", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "1 suspect, 1 without a person" in out
+    assert "suspect p01.png: the mask marks every pixel as person" in out
+    assert data_main(["check", str(root), "--json"]) == 0
+    report = json_module.loads(capsys.readouterr().out)
+    assert len(report["suspect"]) == 1 and report["masks_without_person"] == 1

@@ -6,7 +6,7 @@
 
 filter-coco prints how many images the 2017 write-up's COCO person filter keeps and why the others
 are dropped (`--json`: {"kept": [file names], "dropped": {reason: count}} on stdout).
-check lists a source's facts and every skipped pair with its reason.
+check lists a source's facts, every skipped pair with its reason, and suspect masks (all person).
 pack writes a compact mask-folder copy of each SPEC to OUT/<label>/ (JPEG q90 photos, 0/255 PNG
 masks, longer side at most --max-side), e.g. to carry training data to a GPU host.
 User errors print one line on stderr and exit with status 2.
@@ -84,18 +84,42 @@ def run_filter_coco(args) -> None:
             print(f"  {reason:<16} {counts[reason]:>6}")
 
 
+def suspect_masks(source) -> tuple[list[str], int]:
+    """(pairs whose mask marks every pixel as person, how many masks hold no person at all).
+
+    An all-person mask is almost always a labelling slip (portraits/train 02188 is one): it teaches
+    that the background is a person. A mask with no person is a fair negative example, only counted.
+    Reads every mask's pixels, so it is a check-time job, not an open-time one."""
+    all_person, empty = [], 0
+    for i in range(len(source)):
+        try:
+            _, mask = source.load(i)
+        except DataError:
+            continue  # unreadable pairs are reported by the loader already
+        if mask.all():
+            all_person.append(f"{source.name(i)}: the mask marks every pixel as person (probably a labelling error)")
+        elif not mask.any():
+            empty += 1
+    return all_person, empty
+
+
 def run_check(args) -> None:
     from .sources import open_source
 
     source = open_source(args.spec, allow_empty=True, rules=_rules(args))
+    suspects, empty = suspect_masks(source)
     if args.json:
-        print(json.dumps({**source.describe(), "problems": source.problems}, indent=2))
+        print(json.dumps({**source.describe(), "problems": source.problems, "suspect": suspects,
+                          "masks_without_person": empty}, indent=2))
         return
     facts = source.describe()
     subset = f":{facts['subset']}" if facts["subset"] else ""
-    print(f"{facts['kind']} {facts['path']}{subset}: {facts['count']} usable pairs, {facts['skipped']} skipped")
+    print(f"{facts['kind']} {facts['path']}{subset}: {facts['count']} usable pairs, {facts['skipped']} skipped, "
+          f"{len(suspects)} suspect, {empty} without a person")
     for problem in source.problems:
         print(f"  skipped {problem}")
+    for suspect in suspects:
+        print(f"  suspect {suspect}")
     if len(source) == 0:
         raise DataError(f"no usable image/mask pairs in {args.spec}")
 
