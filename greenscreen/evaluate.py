@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 # Keras (and with it TensorFlow) is imported only once the arguments and data look right: user errors stay fast.
-from greenscreen.cli_common import UsageError, first_line, load_model_file, parse_size, run_command
+from greenscreen.cli_common import UsageError, first_line, load_model_file, parse_size, run_command, whole_number
 from greenscreen.data import DataError, open_source
 from greenscreen.gallery import WorstGallery
 from greenscreen.metrics import BOUNDARY_TOLERANCE_FRACTION, THRESHOLD, ScoreBoard
@@ -36,24 +36,8 @@ def size_argument(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
+positive_int = whole_number(1, what="the value")
+non_negative_int = whole_number(0, what="the value")
 
 
 def build_parser() -> argparse.ArgumentParser:

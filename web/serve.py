@@ -11,18 +11,10 @@ import argparse
 import ipaddress
 import sys
 
+from greenscreen.cli_common import whole_number
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the greenscreen page (files only: segmentation runs in your browser).",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"interface to bind (default {DEFAULT_HOST}: this machine only)")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port, 0 picks a free one (default {DEFAULT_PORT})")
+    parser.add_argument("--port", type=whole_number(0, 65535, what="port"), default=DEFAULT_PORT, help=f"TCP port, 0 picks a free one (default {DEFAULT_PORT})")
     return parser
 
 
@@ -54,7 +46,9 @@ def serve_main(argv: list[str] | None = None) -> int:
     try:
         server = make_server(args.host, args.port, create_app(), threaded=True)
     except SystemExit:  # werkzeug has already printed why (port taken, unknown host) and exits
-        print(f"error: cannot listen on {args.host}:{args.port}", file=sys.stderr)
+        print(f"error: cannot listen on {args.host}:{args.port}: if another program uses the port, pick another "
+              f"(make serve PORT={args.port + 1 if args.port else 5001}, or greenscreen serve --port N)",
+              file=sys.stderr)
         return 1
     except OSError as error:  # e.g. a host name that does not resolve
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
