@@ -247,3 +247,18 @@ def test_content_type_names_its_charset_once(client):
     for path in ("/", "/js/app.js", "/css/app.css"):
         content_type = client.get(path).headers["Content-Type"]
         assert content_type.count("charset") == 1, f"{path}: {content_type}"
+
+
+def test_a_port_in_use_is_one_error_line_that_says_how_to_pick_another(capsys):
+    import socket
+
+    from web.serve import serve_main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert serve_main(["--port", str(port)]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith(f"error: cannot listen on 127.0.0.1:{port}")
+    assert f"make serve PORT={port + 1}" in last
