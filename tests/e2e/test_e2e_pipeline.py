@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.e2e.conftest import PIN_BACKEND
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # skimage astronaut (512x512): the face, and a background corner.
@@ -68,7 +70,10 @@ def test_every_gpu_stage_matches_its_reference(app):
     cases = {case["name"]: case for case in result["cases"]}
     failures = [f"{name}: max error {case['maxError']:.4f} > {case['tolerance']:.4f}" for name, case in cases.items() if not case["ok"]]
     assert failures == [], failures
-    assert len(cases) == 8, sorted(cases)
+    assert len(cases) == 9, sorted(cases)
+    # The model input is the Python resize to the byte (PIL bilinear) on the GPU too, and the mask
+    # TF.js leaves on the GPU is read in its own layout.
+    assert "stretch 13x7 to 5x9 like PIL" in cases and "upsample bilateral from the dense GPU mask layout" in cases
     # The joint bilateral filter puts the step edge closer to the frame's edge than bilinear does.
     bilateral = cases["upsample bilateral 4x4 to 8x8 step edge"]["errorToIdeal"]
     bilinear = cases["upsample bilinear 4x4 to 8x8 step edge"]["errorToIdeal"]
@@ -200,6 +205,7 @@ def test_lost_context_is_rebuilt_and_the_stream_goes_on(app, astronaut_png):
 def test_canvas2d_fallback_without_webgl2(browser, server, astronaut_png):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
+        context.add_init_script(f"({PIN_BACKEND})('webgl')")  # TF.js on WebGL, as a visitor chose
         context.add_init_script(NO_WEBGL2_FOR_RESULT)
         page = context.new_page()
         errors: list[str] = []

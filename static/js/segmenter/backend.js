@@ -85,7 +85,9 @@ export function shareWebGLContext(gl) {
     'webgl',
     () => {
       try {
-        return new tf.MathBackendWebGL(new tf.GPGPUContext(gl));
+        const backend = new tf.MathBackendWebGL(new tf.GPGPUContext(gl));
+        backend.canvas = null; // dispose() removes "its" canvas from the page: this one is the page's
+        return backend;
       } catch (error) {
         console.warn("TF.js cannot compute in the page's WebGL context; it uses a canvas of its own:", error);
         sharedGl = null;
