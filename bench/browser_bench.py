@@ -13,6 +13,9 @@ Per system, each on a fresh page in a fresh browser context (no shared cache, no
   fps_webcam    frames per second segmenting a 640x480 fake camera (Chromium plays a y4m made with ffmpeg)
   first_mask_ms navigation start -> first mask (runtime + model download, compile, first inference)
   bytes         Resource Timing body sizes of that system's runtime and model files
+  frame_path    ours only: ms per camera frame from source to composited canvas, the page's one frame
+                path (one upload, one stretch, the mask left on the GPU) against two preparations
+                (segmenter and compositor each upload and shrink the frame; the mask through the CPU)
 Absolute times here come from a CPU and SwiftShader (WebGL on the CPU); compare the ratios of one run.
 """
 
@@ -22,14 +25,11 @@ import argparse
 import base64
 import datetime
 import json
-import logging
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +46,7 @@ from greenscreen.data.folders import MaskFolderSource  # noqa: E402
 from greenscreen.data.images import load_mask  # noqa: E402
 from greenscreen.metrics import THRESHOLD, iou  # noqa: E402
 from greenscreen.predict import resize_probability  # noqa: E402
+from web.harness import chromium_args, find_chromium, panning_camera_clip, start_server  # noqa: E402
 
 # ---------------------------------------------------------------- defaults (validated in parse_args)
 
@@ -54,6 +55,8 @@ WARMUP_FRAMES = 5
 TIMING_IMAGES = 10  # the timed frames cycle over the first photos of the folder
 DEFAULT_WEBCAM_SECONDS = 10.0
 WEBCAM_WARMUP_FRAMES = 3
+DEFAULT_FRAME_PATH_FRAMES = 30  # per way, alternating with the other way
+FRAME_PATH_WARMUP_FRAMES = 3
 BACKEND_CHOICES = ("webgl", "wasm")
 MODEL_CHOICES = ("live", "photo")  # static/js/settings/config.js MODELS; each a folder under --model-dir
 DEFAULT_MODEL = "live"
@@ -63,22 +66,6 @@ DEFAULT_MEDIAPIPE = "gpu,cpu"
 READY_TIMEOUT_S = 600  # SwiftShader on a busy machine: loading + compiling shaders can take minutes
 CALL_TIMEOUT_S = 300  # one photo, or the whole timed run divided over its frames (see run_system)
 BENCH_PAGE = "/bench/index.html"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # may run as root (containers, CI)
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-    "--mute-audio",
-    "--use-gl=angle",  # WebGL2 on the CPU (SwiftShader), the same in every headless environment
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--use-fake-ui-for-media-stream",  # accept the camera prompt
-    "--use-fake-device-for-media-stream",  # and play a file instead of a device
-]
-
 
 class BenchError(Exception):
     """A one-line user-facing problem (missing tool, folder or model)."""
@@ -122,6 +109,20 @@ def time_stats(times_ms) -> dict:
         "ms_p90": percentile(times_ms, 90),
         "ms_mean": float(np.mean(times_ms)),
         "frames_timed": len(times_ms),
+    }
+
+
+def frame_path_stats(found: dict) -> dict:
+    """Medians of the two ways (ms per frame) and what the one frame path saves, per frame pair."""
+    one, two = found["onePath"], found["twoPreparations"]
+    paired = [b - a for a, b in zip(one, two)]  # frames were taken in turns: each pair saw the same moment
+    return {
+        "one_path_ms_median": percentile(one, 50),
+        "two_preparations_ms_median": percentile(two, 50),
+        "saving_ms_median": percentile(paired, 50),
+        "saving_ms_p10_p90": [percentile(paired, 10), percentile(paired, 90)],
+        "frames_each": len(one),
+        "size": [found["width"], found["height"]],
     }
 
 
@@ -251,6 +252,22 @@ def render_markdown(report: dict) -> str:
                 f"| {_fmt(row['fps_webcam'], 2, '×')} | {_fmt(row['first_mask_ms'], 2, '×')} "
                 f"| {_fmt(row['bytes'], 2, '×')} | {_fmt(row['miou_points'], 2)} |"
             )
+    frame_paths = [s for s in report["systems"] if s.get("frame_path")]
+    if frame_paths:
+        lines += [
+            "",
+            "One frame path (ours; 640×480 camera frame → composited canvas, GPU finished; frames taken in turns):",
+            "",
+            "| system | one frame path ms | two preparations ms | saved per frame ms (median, p10–p90) |",
+            "|---|---:|---:|---:|",
+        ]
+        for s in frame_paths:
+            fp = s["frame_path"]
+            low, high = fp["saving_ms_p10_p90"]
+            lines.append(
+                f"| {s['name']} | {_fmt(fp['one_path_ms_median'])} | {_fmt(fp['two_preparations_ms_median'])} "
+                f"| {_fmt(fp['saving_ms_median'])} ({_fmt(low)}–{_fmt(high)}) |"
+            )
     lines += [
         "",
         "Note: measured in one headless Chromium"
@@ -269,14 +286,6 @@ def render_markdown(report: dict) -> str:
 
 
 # ---------------------------------------------------------------- environment checks
-
-
-def find_chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise BenchError("chromium not found: install Debian's chromium (apt-get install chromium)")
 
 
 def check_node_modules(node_modules: Path, families: set[str]) -> None:
@@ -327,18 +336,6 @@ def open_photos(data: Path) -> MaskFolderSource:
     return source
 
 
-def make_camera_clip(ffmpeg: str, still: Path, out: Path) -> Path:
-    """A 3 s 640x480 y4m of the still drifting in a small circle, so consecutive frames differ."""
-    pan = "crop=640:480:x='40+30*sin(2*PI*t/3)':y='30+25*cos(2*PI*t/3)'"
-    command = [ffmpeg, "-loglevel", "error", "-y", "-loop", "1", "-i", str(still),
-               "-vf", f"scale=720:540,{pan},format=yuv420p", "-t", "3", "-r", "30", str(out)]
-    try:
-        subprocess.run(command, check=True, timeout=300, capture_output=True)
-    except subprocess.CalledProcessError as error:
-        raise BenchError(f"ffmpeg could not make the camera clip: {error.stderr.decode(errors='replace').strip()}") from None
-    return out
-
-
 def camera_still(source, folder: Path) -> Path:
     """The first photo of the folder, else skimage's astronaut."""
     if len(source):
@@ -349,26 +346,6 @@ def camera_still(source, folder: Path) -> Path:
     path = folder / "astronaut.png"
     Image.fromarray(skimage_data.astronaut()).save(path)
     return path
-
-
-def start_server(model_dir: Path | None):
-    """The real Flask app on a free loopback port in a daemon thread; returns (origin, stop)."""
-    from werkzeug.serving import make_server
-
-    from web import create_app
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    config = {"MODEL_DIR": model_dir} if model_dir else {}
-    http = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="bench-server", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        http.shutdown()
-        http.server_close()
-        thread.join(timeout=10)
-
-    return f"http://127.0.0.1:{http.port}", stop
 
 
 # ---------------------------------------------------------------- one system in the browser
@@ -455,6 +432,14 @@ def run_system(browser, origin: str, spec: SystemSpec, photos, args) -> dict:
         entry["webcam"] = webcam
         log(f"  {spec.name}: webcam {webcam['width']}x{webcam['height']} {webcam['fps']:.2f} fps ({webcam['frames']} frames)")
 
+        if spec.family == "ours" and args.frame_path_frames:
+            found = call(page, "window.bench.framePath(arg[0], arg[1])", [args.frame_path_frames, FRAME_PATH_WARMUP_FRAMES],
+                         timeout_s=CALL_TIMEOUT_S + 60 * args.frame_path_frames)
+            entry["frame_path"] = frame_path_stats(found)
+            fp = entry["frame_path"]
+            log(f"  {spec.name}: frame path {fp['one_path_ms_median']:.1f} ms vs two preparations "
+                f"{fp['two_preparations_ms_median']:.1f} ms: saves {fp['saving_ms_median']:.1f} ms a frame")
+
         entry.update(download_bytes(page.evaluate("() => window.bench.resources()")))
         entry["csp_violations"] = page.evaluate("() => window.bench.violations")
     except Exception as error:  # noqa: BLE001 - one system failing must not lose the others' numbers
@@ -515,6 +500,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                              f"cpu (useCpuInference, XNNPACK) (default {DEFAULT_MEDIAPIPE}; empty: none)")
     parser.add_argument("--webcam-seconds", type=_positive_float, default=DEFAULT_WEBCAM_SECONDS,
                         help=f"how long to segment the fake camera per system (default {DEFAULT_WEBCAM_SECONDS:g})")
+    parser.add_argument("--frame-path-frames", type=int, default=DEFAULT_FRAME_PATH_FRAMES,
+                        help=f"ours: camera frames per way for the frame-path comparison (default {DEFAULT_FRAME_PATH_FRAMES}; 0: skip)")
     parser.add_argument("--no-tta", action="store_true", help="score ours without the page's flip test-time augmentation")
     args = parser.parse_args(argv)
     if args.data is None:
@@ -540,6 +527,8 @@ def run(args) -> dict:
     specs = system_specs(args.backends, args.mediapipe, args.model)
     families = {spec.family for spec in specs}
     chromium = find_chromium()
+    if not chromium:
+        raise BenchError("chromium not found: install Debian's chromium (apt-get install chromium)")
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         raise BenchError("ffmpeg not found (apt-get install ffmpeg): it makes the fake-webcam clip")
@@ -582,15 +571,19 @@ def run(args) -> dict:
         "bytes_note": "Resource Timing encodedBodySize (no compression by the dev server), fresh context per system",
     }
     systems = []
-    origin, stop = start_server(model_dir)
+    server, stop = start_server({"MODEL_DIR": model_dir} if model_dir else None)
+    origin = server.origin
     try:
         with tempfile.TemporaryDirectory(prefix="greenscreen-bench-") as folder:
-            clip = make_camera_clip(ffmpeg, camera_still(photos, Path(folder)), Path(folder) / "camera.y4m")
+            try:
+                clip = panning_camera_clip(ffmpeg, camera_still(photos, Path(folder)), Path(folder) / "camera.y4m", fps=30)
+            except RuntimeError as error:
+                raise BenchError(str(error)) from None
             with sync_playwright() as playwright:
                 try:
                     browser = playwright.chromium.launch(
                         executable_path=chromium, headless=True,
-                        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip}"],
+                        args=chromium_args(clip),
                     )
                 except PlaywrightError as error:
                     raise BenchError(f"chromium did not start: {str(error).splitlines()[0]}") from None

@@ -23,13 +23,11 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -38,21 +36,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--mute-audio",
-    "--use-gl=angle",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
+from web.harness import chromium_args, find_chromium, start_server  # noqa: E402
 
 DEFAULT_SMOOTHING = 0.5  # static/js/settings/config.js DEFAULT_VIDEO_CONFIG.smoothing
+
+# The page's backend for the segmenter, set as a visitor's choice before it starts (else 'auto'
+# would first measure WebGL against WASM).
+PIN_BACKEND = "localStorage.setItem('greenscreen.settings.v1', JSON.stringify({backend: 'BACKEND'}))"
 
 # In the page: our own pipeline on an offscreen WebGL2 canvas, fed by the page's segmenter.
 PAGE_SETUP = """async () => {
@@ -148,6 +138,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING, help=f"temporal smoothing 0-0.95 (default {DEFAULT_SMOOTHING}, the page's)")
     parser.add_argument("--model-dir", type=Path, default=ROOT / "static" / "model",
                         help="folder holding the exported live/ and photo/ TF.js models (default static/model)")
+    parser.add_argument("--backend", choices=["webgl", "wasm"], default="webgl", help="the segmenter's TF.js backend (default webgl)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--skip", choices=["flicker", "boundary"], action="append", default=[], help="leave a measurement out")
     args = parser.parse_args(argv)
@@ -204,18 +195,6 @@ def still_person_clip(photo: Path | None, folder: Path, frames: int) -> Path:
     return clip
 
 
-def start_server(model_dir: Path):
-    from werkzeug.serving import make_server
-
-    from web import create_app
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    http = make_server("127.0.0.1", 0, create_app({"MODEL_DIR": model_dir}), threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    return f"http://127.0.0.1:{http.port}/", http
-
-
 def unpack(bits: str, width: int, height: int) -> np.ndarray:
     packed = np.frombuffer(base64.b64decode(bits), dtype=np.uint8)
     return np.unpackbits(packed, bitorder="little")[: width * height].reshape(height, width).astype(bool)
@@ -227,7 +206,7 @@ def measure(args) -> dict:
 
     from greenscreen.metrics import boundary_f_score, iou
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = find_chromium()
     if not chromium:
         fail("chromium is not installed (apt-get install chromium)")
     pairs = portraits(args.data, args.limit) if (args.data / "images").is_dir() else []
@@ -238,17 +217,17 @@ def measure(args) -> dict:
         "shipped_model": args.model_dir.resolve() == (ROOT / "static" / "model").resolve(),
     }
     with tempfile.TemporaryDirectory(prefix="mask-quality-") as scratch:
-        launch_args = list(CHROMIUM_ARGS)
+        clip = None
         if "flicker" not in args.skip:
             clip = still_person_clip(pairs[0][0] if pairs else None, Path(scratch), args.frames)
-            launch_args.append(f"--use-file-for-fake-video-capture={clip}")
-        url, http = start_server(args.model_dir)
+        server, stop = start_server({"MODEL_DIR": args.model_dir})
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=launch_args)
+                browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=chromium_args(clip))
                 page = browser.new_page()
                 page.set_default_timeout(600_000)
-                page.goto(url)
+                page.add_init_script(PIN_BACKEND.replace("BACKEND", args.backend))
+                page.goto(server.url)
                 results["model_input"] = page.evaluate(PAGE_SETUP)
                 if "flicker" not in args.skip:
                     started = time.monotonic()
@@ -272,7 +251,7 @@ def measure(args) -> dict:
                     }
                 browser.close()
         finally:
-            http.shutdown()
+            stop()
     return results
 
 

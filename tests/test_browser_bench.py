@@ -107,6 +107,24 @@ def test_score_mask_upsamples_to_the_photo_and_thresholds_at_half():
     assert bench.score_mask(np.full((4, 4), 0.49, np.float32), truth) == pytest.approx(0.0)
 
 
+def test_frame_path_stats_pair_the_frames_taken_in_turns():
+    found = {"onePath": [10.0, 12.0, 11.0, 30.0], "twoPreparations": [14.0, 15.0, 16.0, 31.0], "width": 640, "height": 480}
+    stats = bench.frame_path_stats(found)
+    assert stats["one_path_ms_median"] == pytest.approx(11.5)
+    assert stats["two_preparations_ms_median"] == pytest.approx(15.5)
+    # per pair: 4, 3, 5, 1 -> median 3.5 (not the difference of medians, 4.0: pairs cancel the slow frame)
+    assert stats["saving_ms_median"] == pytest.approx(3.5)
+    assert stats["frames_each"] == 4 and stats["size"] == [640, 480]
+
+
+def test_markdown_shows_the_frame_path_saving():
+    system = _system("ours-wasm", "ours", backend="wasm", frame_path={
+        "one_path_ms_median": 50.0, "two_preparations_ms_median": 58.5, "saving_ms_median": 8.0,
+        "saving_ms_p10_p90": [2.0, 12.0], "frames_each": 30, "size": [640, 480]})
+    text = bench.render_markdown({"systems": [system], "environment": {}, "ratios": {}})
+    assert "| ours-wasm | 50.0 | 58.5 | 8.0 (2.0–12.0) |" in text
+
+
 # ---------------------------------------------------------------- ratios, Markdown, schema
 
 
@@ -225,7 +243,7 @@ def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_da
     # A separate process: Playwright's sync API refuses to start inside another test's event loop.
     run = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / "browser_bench.py"), "--data", str(data), "--json", str(out),
-         "--markdown", str(markdown), "--frames", "5", "--limit-images", "3", "--webcam-seconds", "2",
+         "--markdown", str(markdown), "--frames", "5", "--limit-images", "3", "--webcam-seconds", "2", "--frame-path-frames", "3",
          "--model-dir", str(model_dir)],
         capture_output=True, text=True, timeout=1200,
     )
@@ -244,6 +262,8 @@ def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_da
         assert system["frames_timed"] == 5
         assert system["csp_violations"] == []
         assert system["webcam"]["width"] == 640 and system["webcam"]["height"] == 480
+    for system in report["systems"][:2]:  # ours: the one frame path measured against two preparations
+        assert system["frame_path"]["frames_each"] == 3 and system["frame_path"]["size"] == [640, 480]
     ours_webgl = report["systems"][0]
     assert ours_webgl["backend"] == "webgl"
     assert any(f["path"] == "/model/live/model.json" for f in ours_webgl["files"])

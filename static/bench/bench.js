@@ -32,11 +32,18 @@ function loadScript(url) {
   });
 }
 
-/** Our segmenter exactly as the page builds it; masks are float32 person probabilities at model size. */
+/**
+ * Our segmenter exactly as the page builds it (TF.js computing in the WebGL context of a
+ * compositor's canvas, as app.js sets it up); masks are float32 person probabilities at model size.
+ */
 async function loadOurs(backend, model) {
   await loadScript('/vendor/tfjs/tf.es2017.min.js');
   await loadScript('/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js');
   const { createSegmenter } = await import('/js/segmenter/index.js');
+  const { shareWebGLContext } = await import('/js/segmenter/backend.js');
+  const { createCompositor, outputContext } = await import('/js/compositor/index.js');
+  const pageCanvas = document.createElement('canvas'); // the page's #result
+  shareWebGLContext(outputContext(pageCanvas));
   const segmenter = await createSegmenter({ backend, model });
   if (segmenter.backend !== backend) throw new Error(`asked for the ${backend} backend, got ${segmenter.backend}`);
   return {
@@ -45,6 +52,42 @@ async function loadOurs(backend, model) {
     async run(source, { flip = false } = {}) {
       const { data, width, height } = await segmenter.segment(source, { flip });
       return { dtype: 'float32', data, width, height };
+    },
+    frameWays: () => frameWays(segmenter, createCompositor, pageCanvas),
+  };
+}
+
+/** Wait until `gl`'s work is done: a one-pixel read blocks until the GPU has drawn the frame. */
+function finishGPU(gl) {
+  if (gl) gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+}
+
+/**
+ * A camera frame from source to composited canvas, two ways, each ending when the GPU is done:
+ *   onePath         what the page does: the compositor prepares the frame once (one upload, one
+ *                   stretch to model size), the model reads that image, and the result is drawn
+ *                   from the same textures (with TF.js in the same WebGL context: no mask copy)
+ *   twoPreparations the segmenter prepares the frame itself and the compositor, in a context of
+ *                   its own, uploads and shrinks the frame again and takes the mask through the CPU
+ *                   (how the page worked before issue 10, less its 2-D canvas resize)
+ */
+function frameWays(segmenter, createCompositor, pageCanvas) {
+  const one = createCompositor({ canvas: pageCanvas, compositor: 'webgl2', background: 'color', mirror: false });
+  const two = createCompositor({ canvas: document.createElement('canvas'), compositor: 'webgl2', background: 'color', mirror: false });
+  return {
+    async onePath(video, timestamp) {
+      const frame = one.prepare(video, segmenter.inputSize);
+      one.render(frame, await segmenter.segmentForVideo(frame, timestamp));
+      finishGPU(one.gl);
+    },
+    async twoPreparations(video, timestamp) {
+      const mask = await segmenter.segmentForVideo(video, timestamp);
+      two.render(video, mask);
+      finishGPU(two.gl);
+    },
+    cleanUp() {
+      one.cleanUp();
+      two.cleanUp();
     },
   };
 }
@@ -221,6 +264,34 @@ window.bench = {
       const elapsed = (performance.now() - started) / 1000;
       return { frames, seconds: elapsed, fps: frames / elapsed, width: video.videoWidth, height: video.videoHeight };
     } finally {
+      stream.getTracks().forEach((track) => track.stop());
+    }
+  },
+
+  /**
+   * Ours only: milliseconds per camera frame from source to composited canvas, the page's one frame
+   * path against two preparations (see frameWays), alternating frame by frame over the same camera
+   * after `warmup` frames of each; null for MediaPipe.
+   */
+  async framePath(frames, warmup) {
+    if (!system.frameWays) return null;
+    const video = document.getElementById('camera');
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    video.srcObject = stream;
+    await video.play();
+    while (video.readyState < 2 || !video.videoWidth) await new Promise((r) => setTimeout(r, 20));
+    const ways = system.frameWays();
+    const times = { onePath: [], twoPreparations: [] };
+    try {
+      for (let i = 0; i < 2 * (warmup + frames); i++) {
+        const way = i % 2 === 0 ? 'onePath' : 'twoPreparations';
+        const started = performance.now();
+        await ways[way](video, started);
+        if (i >= 2 * warmup) times[way].push(performance.now() - started);
+      }
+      return { ...times, width: video.videoWidth, height: video.videoHeight };
+    } finally {
+      ways.cleanUp();
       stream.getTracks().forEach((track) => track.stop());
     }
   },

@@ -11,13 +11,9 @@ GREENSCREEN_E2E_MODEL_DIR points the server at another folder holding live/ and 
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
-import subprocess
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,7 +21,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from web import create_app
+from web.harness import Server, chromium_args, find_chromium, panning_camera_clip, start_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = REPO_ROOT / "static" / "model"
@@ -35,50 +31,8 @@ DEFAULT_MODEL_DIR = REPO_ROOT / "static" / "model"
 READY_TIMEOUT_S = 300
 PHOTO_TIMEOUT_S = 180
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # the tests may run as root (containers, CI)
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-    "--mute-audio",
-    # WebGL2 on the CPU, the same in every environment (headless has no GPU here).
-    "--use-gl=angle",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    # Camera: auto-accept the permission prompt and play a file instead of a device.
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
 
-
-# ---------------------------------------------------------------- server
-
-
-@dataclass
-class Server:
-    url: str  # http://127.0.0.1:PORT/
-    origin: str  # http://127.0.0.1:PORT
-    model_dir: Path
-
-
-def start_server(config: dict) -> tuple[Server, Callable[[], None]]:
-    """The real Flask app on a free loopback port in a daemon thread; returns (server, stop)."""
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in test output
-    http = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    origin = f"http://127.0.0.1:{http.port}"
-
-    def stop() -> None:
-        http.shutdown()
-        http.server_close()
-        thread.join(timeout=10)
-
-    return Server(url=origin + "/", origin=origin, model_dir=Path(config.get("MODEL_DIR") or DEFAULT_MODEL_DIR)), stop
+# ---------------------------------------------------------------- server (web/harness.py starts it)
 
 
 def model_dir() -> Path:
@@ -122,15 +76,7 @@ def camera_clip(tmp_path_factory, optional_data_dir, astronaut) -> Path | None:
     folder = tmp_path_factory.mktemp("camera")
     still = folder / "person.png"
     photo_for_camera(optional_data_dir, astronaut).save(still)
-    clip = folder / "camera.y4m"
-    # Scale to 720x540 and crop a 640x480 window that drifts in a small circle (3 s loop).
-    pan = "crop=640:480:x='40+30*sin(2*PI*t/3)':y='30+25*cos(2*PI*t/3)'"
-    command = [
-        ffmpeg, "-loglevel", "error", "-y", "-loop", "1", "-i", str(still),
-        "-vf", f"scale=720:540,{pan},format=yuv420p", "-t", "3", "-r", "15", str(clip),
-    ]
-    subprocess.run(command, check=True, timeout=120)
-    return clip
+    return panning_camera_clip(ffmpeg, still, folder / "camera.y4m", fps=15)
 
 
 @pytest.fixture(scope="session")
@@ -157,7 +103,7 @@ def photo_for_camera(data: Path | None, astronaut: np.ndarray):
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = find_chromium()
     if not path:
         pytest.skip("chromium not installed (apt-get install chromium); browser tests need it")
     return path
@@ -170,7 +116,7 @@ def browser(chromium_path, camera_clip):
         launched = playwright.chromium.launch(
             executable_path=chromium_path,
             headless=True,
-            args=[*CHROMIUM_ARGS, *([f"--use-file-for-fake-video-capture={camera_clip}"] if camera_clip else [])],
+            args=chromium_args(camera_clip),
         )
         yield launched
         launched.close()
