@@ -1,14 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { feather, resizeBilinear, writeCoverageAlpha } from '../../static/js/compositor/maskmath.js';
-
-const f32 = (values) => Float32Array.from(values);
-const close = (actual, expected, tolerance = 1e-6) => {
-  assert.equal(actual.length, expected.length, 'length');
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance, `index ${i}: ${actual[i]} vs ${expected[i]}`);
-  }
-};
+import { close, f32 } from './support.mjs';
 
 test('bilinear 2×2 → 4×4 uses half-pixel centres and clamps at the edges', () => {
   // left column 0, right column 1: every row becomes [0, .25, .75, 1]

@@ -14,14 +14,8 @@ import {
 import { PERSON_BLUR_WEIGHT, blurPlan, gaussianTaps } from '../../static/js/compositor/webgl2/blurBackgroundStage.js';
 import { parseHexColor } from '../../static/js/compositor/webgl2/fillBackgroundStage.js';
 import { DEFAULT_PIPELINE_SETTINGS, checkLiveKeys, validatePipelineSettings } from '../../static/js/compositor/webgl2/settings.js';
+import { close, f32 } from './support.mjs';
 
-const f32 = (values) => Float32Array.from(values);
-const close = (actual, expected, tolerance = 1e-6) => {
-  assert.equal(actual.length, expected.length, 'length');
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance, `index ${i}: ${actual[i]} vs ${expected[i]}`);
-  }
-};
 const grey = (values) => f32(values.flatMap((v) => [v, v, v, 1]));
 
 test('sampleUV hits texel centres exactly and clamps past the edges, like texture() with CLAMP_TO_EDGE', () => {

@@ -10,16 +10,10 @@ import {
   smoothTensors,
   uncertaintySmooth,
 } from '../../static/js/segmenter/smoothing.js';
+import { close, f32 } from './support.mjs';
 
 await tf.setBackend('cpu');
 
-const f32 = (values) => Float32Array.from(values);
-const close = (actual, expected, tolerance = 1e-6) => {
-  assert.equal(actual.length, expected.length, 'length');
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance, `index ${i}: ${actual[i]} vs ${expected[i]}`);
-  }
-};
 
 test('uncertainty smoothing: sure pixels follow the new frame, unsure ones mix in the previous', () => {
   assert.equal(bernoulliEntropy(0), 0);

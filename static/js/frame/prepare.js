@@ -26,8 +26,29 @@ function readTarget(gl, target, into) {
   return into;
 }
 
-function replacedError() {
-  return new Error('This prepared frame was replaced by a newer one: prepare it again.');
+/**
+ * A prepared frame: `source` at `size`, its full-size `texture` (or null), and its model-size image
+ * (`modelTexture` in `gl`, or null), whose bytes read() gives while isLatest(frame) holds.
+ */
+function preparedFrame({ source, size, texture = null, gl = null, modelTexture = null, modelSize, isLatest, bytes }) {
+  const frame = {
+    source,
+    width: size.width,
+    height: size.height,
+    texture,
+    model: {
+      gl,
+      texture: modelTexture,
+      width: modelSize.width,
+      height: modelSize.height,
+      /** The model-size RGBA bytes (valid until the next prepare). */
+      read() {
+        if (!isLatest(frame)) throw new Error('This prepared frame was replaced by a newer one: prepare it again.');
+        return bytes();
+      },
+    },
+  };
+  return frame;
 }
 
 /** createFramePreparer({kit, modelSize: {width, height}}) → {prepare(source), holds(frame), modelSize, cleanUp()} */
@@ -61,28 +82,22 @@ export function createFramePreparer({ kit, modelSize }) {
       fitFrame(width, height);
       uploadImage(gl, frameTexture, source);
       stage.render({ source: frameTexture, sourceSize: frameSize, between, target: model });
-      const frame = {
+      current = preparedFrame({
         source,
-        width,
-        height,
+        size: frameSize,
         texture: frameTexture,
-        model: {
-          gl,
-          texture: model.texture,
-          width: modelSize.width,
-          height: modelSize.height,
-          /** The model-size RGBA bytes (read back once per frame; valid until the next prepare). */
-          read() {
-            if (current !== frame) throw replacedError();
-            if (!currentRead) readTarget(gl, model, pixels);
-            currentRead = true;
-            return pixels;
-          },
+        gl,
+        modelTexture: model.texture,
+        modelSize,
+        isLatest: (frame) => frame === current,
+        bytes() {
+          if (!currentRead) readTarget(gl, model, pixels); // read back once per frame
+          currentRead = true;
+          return pixels;
         },
-      };
-      current = frame;
+      });
       currentRead = false;
-      return frame;
+      return current;
     },
 
     holds(frame) {
@@ -117,24 +132,14 @@ export function createCpuPreparer({ modelSize }) {
       context.drawImage(source, 0, 0);
       const { data } = context.getImageData(0, 0, width, height);
       const stretched = stretchImage({ data, width, height, channels: 4 }, modelSize.width, modelSize.height);
-      const frame = {
+      current = preparedFrame({
         source,
-        width,
-        height,
-        texture: null,
-        model: {
-          gl: null,
-          texture: null,
-          width: modelSize.width,
-          height: modelSize.height,
-          read() {
-            if (current !== frame) throw replacedError();
-            return stretched.data;
-          },
-        },
-      };
-      current = frame;
-      return frame;
+        size: { width, height },
+        modelSize,
+        isLatest: (frame) => frame === current,
+        bytes: () => stretched.data,
+      });
+      return current;
     },
     holds(frame) {
       return frame !== null && frame === current;

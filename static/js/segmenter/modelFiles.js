@@ -13,15 +13,21 @@ function weightBytes(entry) {
   return entry.shape.reduce((a, b) => a * b, 1) * perElement;
 }
 
-/** Fetch one weight file, reporting bytes as they arrive. */
-async function fetchShard(url, onBytes, folder) {
+/** fetch(url), or an Error whose message (explain(url, why, folder)) says what failed and the fix. */
+async function fetchOrExplain(url, explain, folder) {
   let response;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new Error(modelMessages.missingShard(url, `a network error (${error.message})`, folder));
+    throw new Error(explain(url, `a network error (${error.message})`, folder));
   }
-  if (!response.ok) throw new Error(modelMessages.missingShard(url, response.status, folder));
+  if (!response.ok) throw new Error(explain(url, response.status, folder));
+  return response;
+}
+
+/** Fetch one weight file, reporting bytes as they arrive. */
+async function fetchShard(url, onBytes, folder) {
+  const response = await fetchOrExplain(url, modelMessages.missingShard, folder);
   if (!response.body?.getReader) {
     const buffer = await response.arrayBuffer();
     onBytes(buffer.byteLength);
@@ -52,13 +58,7 @@ async function fetchShard(url, onBytes, folder) {
  */
 export async function fetchModelArtifacts(tf, modelUrl, { onProgress = () => {}, folder = null } = {}) {
   const absoluteUrl = new URL(modelUrl, globalThis.location?.href);
-  let response;
-  try {
-    response = await fetch(absoluteUrl);
-  } catch (error) {
-    throw new Error(modelMessages.missing(modelUrl, `a network error (${error.message})`, folder));
-  }
-  if (!response.ok) throw new Error(modelMessages.missing(modelUrl, response.status, folder));
+  const response = await fetchOrExplain(modelUrl, modelMessages.missing, folder);
   let modelJson;
   try {
     modelJson = await response.json();

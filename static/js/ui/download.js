@@ -1,5 +1,7 @@
 // Download: the result canvas as a PNG named after what it was made from.
 
+import { saveBlob } from '../output/saveFile.js';
+
 /**
  * The file name for a result made from `sourceName` (a photo's file name; null for the camera):
  * 'holiday.jpg' → 'holiday-greenscreen.png'. Pure: tested with node.
@@ -13,18 +15,8 @@ export function downloadName(sourceName) {
 export function downloadCanvas(canvas, name) {
   return new Promise((resolve) => {
     canvas.toBlob((blob) => {
-      if (!blob) {
-        resolve(false);
-        return;
-      }
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(blob);
-      link.download = name;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-      resolve(true);
+      if (blob) saveBlob(blob, name);
+      resolve(Boolean(blob));
     }, 'image/png');
   });
 }
