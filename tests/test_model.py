@@ -73,3 +73,88 @@ def test_with_input_size_keeps_weights():
     assert model_input_size(bigger) == (96, 128)
     for a, b in zip(model.get_weights(), bigger.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------- pretrained-encoder presets
+
+@pytest.mark.parametrize("preset, multiple, max_params", [("tiramisu_lite0", 32, 3.3e6), ("tiramisu_lite0_live", 16, 0.35e6)])
+def test_encoder_presets_keep_the_contract(preset, multiple, max_params):
+    assert required_multiple(preset) == multiple
+    model = build_model(preset, (64, 96))
+    assert model.output_shape == (None, 64, 96, 2)
+    assert model.count_params() < max_params
+    x = np.random.default_rng(0).uniform(0, 255, (1, 64, 96, 3)).astype("float32")
+    np.testing.assert_allclose(np.asarray(model(x)).sum(-1), 1.0, atol=1e-5)
+    # The Tiramisu's up path: a dense block per stride, joined to the encoder's skip by a transition up.
+    names = {layer.name for layer in model.layers}
+    ups = len(preset_config(preset)["up_blocks"]) - 1
+    assert {f"tu{i}_skip" for i in range(ups)} <= names and {f"up{i}_cat0" for i in range(ups)} <= names
+
+
+def test_the_live_preset_is_light_enough_for_real_time():
+    # Under 1 MB as float16 and about half a GFLOP at 224 px (MediaPipe's general model: ~0.25 MB).
+    model = build_model("tiramisu_lite0_live", (224, 224))
+    assert 2 * model.count_params() < 1_000_000
+    assert count_flops(model) < 0.6e9
+
+
+def test_freezing_keeps_encoder_batchnorm_in_inference_mode_and_weights_in_order():
+    from keras import layers
+
+    from greenscreen.model import encoder_layers, freeze_encoder
+
+    model = build_model("tiramisu_lite0_live", (32, 32))
+    before = [w.copy() for w in model.get_weights()]
+    frozen = freeze_encoder(model, 4)
+    assert frozen > 0
+    for layer in encoder_layers(model):
+        if isinstance(layer, layers.BatchNormalization):
+            assert not layer.trainable
+    assert all(not layer.trainable for layer in encoder_layers(model, 4))
+    assert any(layer.trainable for layer in encoder_layers(model) if not isinstance(layer, layers.BatchNormalization))
+    assert all(layer.trainable for layer in model.layers if layer.name.startswith(("up", "tu", "bottleneck")))
+    # get_weights/set_weights (best.keras, --init-weights, resizing) see the same order frozen or not.
+    fresh = build_model("tiramisu_lite0_live", (32, 32))
+    fresh.set_weights(model.get_weights())
+    for a, b in zip(before, fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    resized = with_input_size(model, (64, 48))
+    assert model_input_size(resized) == (64, 48)
+
+
+def test_pretrained_loads_the_imagenet_arrays_into_the_encoder(tmp_path, monkeypatch):
+    from greenscreen.encoders import weights
+
+    try:
+        weights.published_file("efficientnet_lite0")
+    except weights.WeightsNotFound as error:
+        pytest.skip(str(error))
+    monkeypatch.setenv("GREENSCREEN_CACHE", str(tmp_path))
+    model = build_model("tiramisu_lite0_live", (32, 32), pretrained=True)
+    arrays = weights.imagenet_weights("efficientnet_lite0")
+    np.testing.assert_array_equal(model.get_layer("enc_b7_project_conv").get_weights()[0],
+                                  arrays["enc_b7_project_conv"][0])
+    assert "enc_b8_project_conv" in arrays and "enc_b8_project_conv" not in {layer.name for layer in model.layers}
+
+
+def test_paper_presets_have_no_pretrained_encoder():
+    with pytest.raises(ValueError, match="from scratch"):
+        build_model("tiramisu56", (32, 32), pretrained=True)
+
+
+@pytest.mark.slow
+def test_model_and_data_need_no_tensorflow_on_jax():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from greenscreen.model import build_model, freeze_encoder\n"
+            "from greenscreen.data.dataset import SegmentationDataset\n"
+            "m = build_model('tiramisu_lite0_live', (32, 32)); freeze_encoder(m, 4)\n"
+            "assert m.predict(np.zeros((1, 32, 32, 3), 'float32'), verbose=0).shape == (1, 32, 32, 2)\n"
+            "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            env={**__import__("os").environ, "KERAS_BACKEND": "jax"})
+    if "No module named 'jax'" in result.stderr:
+        pytest.skip("JAX is not installed")
+    assert result.returncode == 0, result.stderr[-2000:]
