@@ -102,3 +102,10 @@ def probe(path: Path) -> dict:
         "audio": audio and {"codec": audio["codec_name"]},
         "duration": float(found.get("format", {}).get("duration", 0) or 0),
     }
+
+
+def undecodable_codec_clip(folder: Path) -> Path:
+    """A real MP4 in MPEG-4 Part 2 (mp4v), a codec WebCodecs does not decode in Chromium."""
+    clip = folder / "old-camera.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=15:duration=1", "-c:v", "mpeg4", str(clip))
+    return clip

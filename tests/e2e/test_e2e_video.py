@@ -13,7 +13,14 @@ import time
 
 import pytest
 
-from tests.e2e.clips import ffmpeg_path, moving_portrait_clip, probe, sound_only_clip, zero_frame_clip
+from tests.e2e.clips import (
+    ffmpeg_path,
+    moving_portrait_clip,
+    probe,
+    sound_only_clip,
+    undecodable_codec_clip,
+    zero_frame_clip,
+)
 from tests.e2e.conftest import open_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -105,8 +112,9 @@ def test_video_file_exports_every_frame_with_its_sound(app, astronaut, clip_fold
         (lambda folder: _text_file(folder), "could not be read as a video"),
         (sound_only_clip, "no video track"),
         (zero_frame_clip, "no video frame"),
+        (undecodable_codec_clip, "cannot decode its mp4v"),
     ],
-    ids=["not-a-video", "sound-only", "zero-frames"],
+    ids=["not-a-video", "sound-only", "zero-frames", "codec-not-decodable"],
 )
 def test_bad_video_gives_a_clear_message_and_the_page_keeps_working(app, astronaut, clip_folder, make, expected):
     bad = make(clip_folder)
