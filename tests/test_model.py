@@ -151,9 +151,9 @@ def test_model_and_data_need_no_tensorflow_on_jax():
             "from greenscreen.model import build_model, freeze_encoder\n"
             "from greenscreen.data.dataset import SegmentationDataset\n"
             "m = build_model('tiramisu_lite0_live', (32, 32)); freeze_encoder(m, 4)\n"
-            "assert m.predict(np.zeros((1, 32, 32, 3), 'float32'), verbose=0).shape == (1, 32, 32, 2)\n"
+            "assert tuple(m(np.zeros((1, 32, 32, 3), 'float32')).shape) == (1, 32, 32, 2)  # eager: no XLA compile\n"
             "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900,
                             env={**__import__("os").environ, "KERAS_BACKEND": "jax"})
     if "No module named 'jax'" in result.stderr:
         pytest.skip("JAX is not installed")
