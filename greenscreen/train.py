@@ -136,8 +136,6 @@ def resolve_options(argv) -> dict:
     options["freeze_encoder"] = parse_freeze(options["freeze_encoder"])
     if not 0 <= options["teacher_weight"] <= 1:
         raise UsageError(f"--teacher-weight must be between 0 and 1, got {options['teacher_weight']}")
-    if options["teacher"] and not Path(expand(options["teacher"])).is_dir():
-        raise UsageError(f"teacher maps not found: {options['teacher']} (write them with python -m greenscreen.teach)")
     if options["optimizer"] not in ("rmsprop", "adam"):
         raise UsageError(f"unknown optimizer {options['optimizer']!r}: choose rmsprop or adam")
     if options["resume"] and args.epochs is None:
