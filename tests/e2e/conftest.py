@@ -48,7 +48,7 @@ def server():
     folder = model_dir()
     for kind in MODEL_KINDS:
         if not (folder / kind / "model.json").is_file():
-            pytest.skip(f"no exported {kind} model in {folder / kind}: run `python convert/export_tfjs.py --out {folder / kind}`")
+            pytest.skip(f"no exported {kind} model in {folder / kind}: run `python convert/export_tfjs.py`")
     handle, stop = start_server({"MODEL_DIR": folder})
     yield handle
     stop()

@@ -54,10 +54,11 @@ export function decodeFailureMessage(file) {
   return `${name} could not be decoded: it is corrupt or not an image format this browser reads (JPEG, PNG, WebP, GIF, BMP).`;
 }
 
-/** The fix for a missing or broken model: re-export it into its folder (e.g. static/model/live). */
+/** The fix for a missing or broken model: re-export it (the converter writes both static/model/photo and live). */
 function fixModel(folder) {
-  return folder
-    ? `run \`python convert/export_tfjs.py --out ${folder}\` to (re)create it`
+  const name = folder?.split('/').pop();
+  return name
+    ? `run \`python convert/export_tfjs.py\` (or \`--model models/${name}.keras --out ${folder}\`) to (re)create it`
     : 'run `python convert/export_tfjs.py` to (re)create it';
 }
 
