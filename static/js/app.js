@@ -17,7 +17,7 @@ import {
   useUploadedBackground,
 } from './input/backgrounds.js';
 import { bindPhotoSources, loadPhoto } from './input/photo.js';
-import { releaseVideoBackground } from './input/videoBackground.js';
+import { releaseVideoBackground, seekVideoBackground } from './input/videoBackground.js';
 import { isVideoFile } from './input/videoFile.js';
 import { createWebcam } from './input/webcam.js';
 import { createRecordFlow } from './recordFlow.js';
@@ -449,7 +449,18 @@ const videoFlow = createVideoFlow({
   onModeChange(mode) {
     state.mode = mode;
   },
+  // A video background follows the exported video's clock, frame by frame, then plays on again.
+  async beforeExportFrame(timestampMs) {
+    if (exportUsesVideoBackground()) await seekVideoBackground(userBackground, timestampMs / 1000);
+  },
+  afterExport() {
+    if (userBackground instanceof HTMLVideoElement) userBackground.play().catch(() => {});
+  },
 });
+
+function exportUsesVideoBackground() {
+  return userBackground instanceof HTMLVideoElement && settings.background === 'image' && settings.backgroundId === USER_BACKGROUND_ID;
+}
 
 const recordFlow = createRecordFlow({ button: ui.record, timer: ui.recordTimer, canvas: ui.result, status });
 Object.defineProperty(state, 'recording', { get: () => recordFlow.recording, enumerable: true });

@@ -41,6 +41,8 @@ async function firstFrame(video) {
  * compositor. smoothing() → the temporal smoothing setting. maskFilter(mask) → the mask to draw
  * (e.g. only the main person). beforeStart() stops other sources. onStill(image, mask) keeps the
  * preview as the page's result; onModeChange('video' | 'exporting') tells the page what runs.
+ * beforeExportFrame(timestampMs) readies anything timed (a video background) for that frame;
+ * afterExport() undoes it.
  */
 export function createVideoFlow({
   ui,
@@ -53,6 +55,8 @@ export function createVideoFlow({
   beforeStart = async () => {},
   onStill = () => {},
   onModeChange = () => {},
+  beforeExportFrame = async () => {},
+  afterExport = () => {},
 }) {
   let video = null; // the opened file
   let running = null; // {controller, done} while exporting
@@ -128,6 +132,7 @@ export function createVideoFlow({
           signal: controller.signal,
           onProgress: (progress) => showProgress({ ...progress, text: progress.text + hidden() }),
           processFrame: async (image, timestampMs) => {
+            await beforeExportFrame(timestampMs);
             const mask = maskFilter(await segmenter.segmentForVideo(image, timestampMs, { smoothing: smoothing() }));
             compositor().render(image, mask);
           },
@@ -152,6 +157,7 @@ export function createVideoFlow({
         return null;
       } finally {
         running = null;
+        afterExport();
         setExporting(false);
         onModeChange('video');
       }

@@ -109,3 +109,21 @@ def undecodable_codec_clip(folder: Path) -> Path:
     clip = folder / "old-camera.mp4"
     run_ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=15:duration=1", "-c:v", "mpeg4", str(clip))
     return clip
+
+
+def colour_steps_clip(folder: Path, colours: tuple[str, ...] = ("red", "blue"), seconds_each: float = 1) -> Path:
+    """A WebM of solid colours, `seconds_each` per colour (a background whose time is visible)."""
+    clip = folder / f"steps-{'-'.join(colours)}.webm"
+    inputs = [arg for colour in colours for arg in ("-f", "lavfi", "-i", f"color=c={colour}:s=320x240:r=15:d={seconds_each}")]
+    graph = "".join(f"[{i}:v]" for i in range(len(colours))) + f"concat=n={len(colours)}:v=1:a=0[v]"
+    run_ffmpeg(*inputs, "-filter_complex", graph, "-map", "[v]", "-c:v", "libvpx", "-b:v", "300k", str(clip))
+    return clip
+
+
+def frame_at(path: Path, seconds: float) -> np.ndarray:
+    """The decoded frame of `path` at `seconds`, as an RGB array."""
+    from PIL import Image
+
+    still = path.with_name(f"{path.stem}-{seconds:.2f}.png")
+    run_ffmpeg("-ss", f"{seconds:.3f}", "-i", str(path), "-frames:v", "1", str(still))
+    return np.asarray(Image.open(still).convert("RGB"))

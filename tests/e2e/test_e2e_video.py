@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 from tests.e2e.clips import (
+    colour_steps_clip,
     ffmpeg_path,
+    frame_at,
     moving_portrait_clip,
     probe,
     sound_only_clip,
@@ -191,3 +194,22 @@ def test_a_frozen_tab_resumes_the_export_into_a_whole_file(app, astronaut, clip_
     info.value.save_as(path)
     found = probe(path)
     assert found["video"]["frames"] == expected["video"]["frames"]
+
+
+COLOURS = {"red": (255, 0, 0), "blue": (0, 0, 255), "lime": (0, 255, 0), "white": (255, 255, 255)}
+
+
+def test_a_video_background_follows_the_exported_clock(app, astronaut, clip_folder, tmp_path):
+    # Background: four colours, 0.5 s each. The export takes far longer than the clip, yet at each
+    # step's middle the background must show that step's colour: the source's time, not the wall's.
+    background = colour_steps_clip(clip_folder, tuple(COLOURS), seconds_each=0.5)
+    app.evaluate("async (bytes) => window.greenscreen.uploadBackground(new File([new Uint8Array(bytes)], 'steps.webm', {type: 'video/webm'}))", list(background.read_bytes()))
+    assert app.evaluate("() => (window.greenscreen.userBackground || {}).kind") == "video", app.status_text()
+    source = moving_portrait_clip(clip_folder, astronaut, seconds=2, name="short.webm", container="webm", audio=False)
+    assert choose_video(app, source) == "done", app.status_text()
+    path, _ = export(app, tmp_path)
+    found = []
+    for step in range(len(COLOURS)):
+        corner = frame_at(path, 0.25 + 0.5 * step)[4:40, -8:-2].reshape(-1, 3).mean(axis=0)  # background there
+        found.append(min(COLOURS, key=lambda name: np.abs(np.subtract(COLOURS[name], corner)).sum()))
+    assert found == list(COLOURS), f"background colours at 0.25, 0.75, 1.25, 1.75 s: {found}"

@@ -73,3 +73,25 @@ export function releaseVideoBackground(video) {
   video.load();
   if (url.startsWith('blob:')) URL.revokeObjectURL(url);
 }
+
+/**
+ * Show the frame of a video background at `seconds` (looping), paused: an offline export draws
+ * each frame at the source's time, not at the wall clock's. Resolves once the frame is there
+ * (or after `timeoutMs`, keeping whatever frame it has).
+ */
+export function seekVideoBackground(video, seconds, { timeoutMs = 2000 } = {}) {
+  if (!(video instanceof HTMLVideoElement) || !(video.duration > 0)) return Promise.resolve();
+  video.pause();
+  const target = seconds % video.duration;
+  if (Math.abs(video.currentTime - target) < 1e-3) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function done() {
+      clearTimeout(timer);
+      video.removeEventListener('seeked', done);
+      resolve();
+    }
+    video.addEventListener('seeked', done);
+    video.currentTime = target;
+  });
+}
