@@ -12,14 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-export TF_CPP_MIN_LOG_LEVEL=3
-"$PY" -m greenscreen.teach --model models/photo.keras --config configs/live-cpu-1-160.json --out runs/teacher-photo
-for stage in 1-160 2-224; do
-  out=runs/live-cpu-${stage%%-*}
-  if [ -f "$out/summary.json" ]; then echo "$out done"; continue; fi
-  if [ -f "$out/last.keras" ]; then
-    "$PY" -m greenscreen.train --resume --out "$out"
-  else
-    "$PY" -m greenscreen.train --config "configs/live-cpu-$stage.json" --out "$out"
-  fi
-done
+TF_CPP_MIN_LOG_LEVEL=3 "$PY" -m greenscreen.teach --model models/photo.keras --config configs/live-cpu-1-160.json \
+    --out runs/teacher-photo
+bash scripts/train_stages.sh live-cpu 1-160 2-224

@@ -11,14 +11,4 @@
 # Then: greenscreen ship runs/photo-cpu-3 --name photo (scores, card, TF.js export).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-.venv/bin/python}
-export TF_CPP_MIN_LOG_LEVEL=3
-for stage in 1-160 2-224 3-320; do
-  out=runs/photo-cpu-${stage%%-*}
-  if [ -f "$out/summary.json" ]; then echo "$out done"; continue; fi
-  if [ -f "$out/last.keras" ]; then
-    "$PY" -m greenscreen.train --resume --out "$out"
-  else
-    "$PY" -m greenscreen.train --config "configs/photo-cpu-$stage.json" --out "$out"
-  fi
-done
+bash scripts/train_stages.sh photo-cpu 1-160 2-224 3-320

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python convert/export_tfjs.py", description=__doc__.split("\n\n")[1])
+    parser = argparse.ArgumentParser(prog="export_tfjs.py", description=__doc__.split("\n\n")[1])
     parser.add_argument("--model", type=Path, default=None,
                         help="Keras 3 .keras file (default: models/photo.keras and models/live.keras)")
     parser.add_argument("--out", type=Path, default=None,
