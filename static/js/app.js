@@ -71,6 +71,7 @@ let userBackground = null; // the uploaded background: an ImageBitmap, or a loop
 let rawMask = null; // the model's mask for the still on screen, before "only the main person"
 let lastStatsAt = 0;
 const liveMainPerson = createMainPersonFilter(); // camera and video frames: keeps its choice between frames
+let backgroundClock = 0; // performance.now() when the camera started: a video background's time 0
 let backendDecided = null; // resolves to the backend to load once the start-up measurement is done
 let lastSource = null; // what the current result was made from (photo bitmap or last camera frame)
 let lastMask = null;
@@ -304,6 +305,8 @@ async function processFrame(video, timestamp = performance.now()) {
   const done = (async () => {
     let result;
     try {
+      // a video background shows the frame for this moment of the camera session
+      if (backgroundIsVideo()) await seekVideoBackground(userBackground, (timestamp - backgroundClock) / 1000);
       result = await renderVideoFrame({
         segmenter: withMainPerson(segmenter, liveMainPerson),
         compositor: () => compositor,
@@ -359,6 +362,7 @@ function onWebcamState(webcamState) {
     inferenceMean.reset();
     compositeMean.reset();
     liveMainPerson.reset();
+    backgroundClock = performance.now();
     stats.photo = null;
     compositor?.update(liveSettings());
     status.message('Camera on.');
@@ -451,14 +455,15 @@ const videoFlow = createVideoFlow({
   },
   // A video background follows the exported video's clock, frame by frame, then plays on again.
   async beforeExportFrame(timestampMs) {
-    if (exportUsesVideoBackground()) await seekVideoBackground(userBackground, timestampMs / 1000);
+    if (backgroundIsVideo()) await seekVideoBackground(userBackground, timestampMs / 1000);
   },
   afterExport() {
     if (userBackground instanceof HTMLVideoElement) userBackground.play().catch(() => {});
   },
 });
 
-function exportUsesVideoBackground() {
+/** True when the background in use is an uploaded video. */
+function backgroundIsVideo() {
   return userBackground instanceof HTMLVideoElement && settings.background === 'image' && settings.backgroundId === USER_BACKGROUND_ID;
 }
 

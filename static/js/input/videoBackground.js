@@ -75,8 +75,10 @@ export function releaseVideoBackground(video) {
 }
 
 /**
- * Show the frame of a video background at `seconds` (looping), paused: an offline export draws
- * each frame at the source's time, not at the wall clock's. Resolves once the frame is there
+ * Show the frame of a video background at `seconds` (looping), paused. An offline export draws
+ * each frame at the source's time, not the wall clock's; the camera path uses it too, because
+ * measured in headless Chromium a playing `loop` video stalls on its last frame while the model
+ * keeps the main thread busy, whereas seeking always lands. Resolves once the frame is there
  * (or after `timeoutMs`, keeping whatever frame it has).
  */
 export function seekVideoBackground(video, seconds, { timeoutMs = 2000 } = {}) {
@@ -95,3 +97,4 @@ export function seekVideoBackground(video, seconds, { timeoutMs = 2000 } = {}) {
     video.currentTime = target;
   });
 }
+
