@@ -6,15 +6,15 @@
 
 import { FRAGMENT_HEADER } from '../gl/kit.js';
 
-const FRAGMENT = `${FRAGMENT_HEADER}
+// One program per axis (no per-pixel branch: SwiftShader and many GPUs would run both sides).
+const fragment = (vertical) => `${FRAGMENT_HEADER}
 uniform sampler2D u_source;   // read with texelFetch: every source pixel is a tap
-uniform int u_inSize;         // source pixels along the pass's axis
-uniform float u_scale;        // inSize / outSize along that axis
-uniform bool u_vertical;
+uniform int u_inSize;         // source pixels along this pass's axis
+uniform float u_scale;        // inSize / outSize along it
 
 void main() {
   ivec2 pixel = ivec2(gl_FragCoord.xy);
-  int i = u_vertical ? pixel.y : pixel.x;
+  int i = pixel.${vertical ? 'y' : 'x'};
   float filterScale = max(u_scale, 1.0);
   float center = (float(i) + 0.5) * u_scale;
   // int() truncates toward zero, as the C cast in PIL's precompute_coeffs
@@ -24,7 +24,7 @@ void main() {
   float total = 0.0;
   for (int p = first; p < end; p++) {
     float weight = max(0.0, 1.0 - abs((float(p) - center + 0.5) / filterScale));
-    sum += weight * texelFetch(u_source, u_vertical ? ivec2(pixel.x, p) : ivec2(p, pixel.y), 0);
+    sum += weight * texelFetch(u_source, ${vertical ? 'ivec2(pixel.x, p)' : 'ivec2(p, pixel.y)'}, 0);
     total += weight;
   }
   outColor = sum / total;
@@ -36,26 +36,28 @@ void main() {
  */
 export function createStretchStage({ kit }) {
   const { gl } = kit;
-  const program = kit.createProgram({ fragment: FRAGMENT, uniforms: ['u_source', 'u_inSize', 'u_scale', 'u_vertical'] });
+  const uniforms = ['u_source', 'u_inSize', 'u_scale'];
+  const horizontal = kit.createProgram({ fragment: fragment(false), uniforms });
+  const vertical = kit.createProgram({ fragment: fragment(true), uniforms });
 
-  function pass(source, inSize, outSize, vertical, target) {
+  function pass(program, source, inSize, outSize, target) {
     program.use();
     kit.bindTextures(program, { u_source: source });
     gl.uniform1i(program.uniforms.u_inSize, inSize);
     gl.uniform1f(program.uniforms.u_scale, inSize / outSize);
-    gl.uniform1i(program.uniforms.u_vertical, vertical ? 1 : 0);
     kit.drawQuad(target);
   }
 
   return {
     /** source: texture at sourceSize; between and target: render targets (see above). */
     render({ source, sourceSize, between, target }) {
-      pass(source, sourceSize.width, target.width, false, between);
-      pass(between.texture, sourceSize.height, target.height, true, target);
+      pass(horizontal, source, sourceSize.width, target.width, between);
+      pass(vertical, between.texture, sourceSize.height, target.height, target);
     },
     update() {},
     cleanUp() {
-      program.delete();
+      vertical.delete();
+      horizontal.delete();
     },
   };
 }

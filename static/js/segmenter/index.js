@@ -11,8 +11,8 @@
 // Inputs: any image, video, canvas or bitmap, or better a frame the compositor prepared
 // (compositor.prepare(source, segmenter.inputSize): uploaded once, stretched once, frame/prepare.js).
 // When TF.js computes in the page's WebGL context (backend.js shareWebGLContext), the video path's
-// masks stay on the GPU too: {gpu: {gl, texture, texShape}, width, height, model, data (read on
-// demand)}, valid until the next frame.
+// masks stay on the GPU too: {gpu: {gl, texture}, width, height, model, data (read on demand)},
+// valid until the next frame; the texture holds a mask row a texel row, four values a texel.
 //
 // Like MediaPipe's tasks (segment vs segmentForVideo), only the video path keeps state between
 // calls: the last smoothed map, mixed into the next frame (smoothing.js). Photos never inherit a
@@ -21,10 +21,10 @@
 // Contract (docs/model-contract.md): input float32 [1, H, W, 3] RGB 0–255, the whole frame stretched
 // to H×W with bilinear filtering; output softmax [1, H, W, 2], channel 1 = person.
 
-import { DEFAULT_VIDEO_CONFIG, modelLocation, validateSegmenterConfig, validateVideoConfig } from '../settings/config.js';
-import { modelMessages } from '../ui/messages.js';
 import { createCpuPreparer, createFramePreparer } from '../frame/prepare.js';
 import { createGLKit } from '../gl/kit.js';
+import { DEFAULT_VIDEO_CONFIG, modelLocation, validateSegmenterConfig, validateVideoConfig } from '../settings/config.js';
+import { modelMessages } from '../ui/messages.js';
 import { selectBackend, sharedWebGLContext, tfGlobal, webglCanvasOf } from './backend.js';
 import { fetchModelArtifacts, fetchModelCard } from './modelFiles.js';
 import { createTemporalState } from './smoothing.js';
@@ -92,8 +92,9 @@ export async function createSegmenter({
 
   const modelSize = { width, height };
   const tfGl = backend === 'webgl' ? tf.backend().gpgpu?.gl ?? null : null;
-  // TF.js computes in the page's own WebGL context: video masks can stay there for the compositor.
-  const masksStayOnGPU = tfGl !== null && tfGl === sharedWebGLContext(tf);
+  // TF.js computes in the page's own WebGL context: video masks can stay there for the compositor
+  // (laid out a mask row a texel row, four values a texel: the width must divide by 4).
+  const masksStayOnGPU = tfGl !== null && tfGl === sharedWebGLContext(tf) && width % 4 === 0;
   const rgb = new Float32Array(height * width * 3); // reused for inputs read back as pixels
   let ownPreparer = null; // for sources nobody prepared (a Canvas2D page, the benchmark, tests)
   let ownKit = null;
@@ -160,18 +161,18 @@ export async function createSegmenter({
   }
 
   /**
-   * A video mask that stays on the GPU: TF.js's texture of `smoothed` (four values a texel), valid
-   * until the next frame, like MediaPipe's masks. `data` reads it back on demand.
+   * A video mask that stays on the GPU: TF.js's texture of `smoothed`, a mask row a texel row (four
+   * values a texel), valid until the next frame, like MediaPipe's masks. `data` reads it back on demand.
    */
   function gpuMask(smoothed) {
     releaseVideoGPUMask();
-    videoGPUMask = smoothed.dataToGPU();
+    videoGPUMask = smoothed.dataToGPU({ customTexShape: [height, width / 4] });
     let data = null;
     return {
       width,
       height,
       model: config.model,
-      gpu: { gl: tfGl, texture: videoGPUMask.texture, texShape: videoGPUMask.texShape },
+      gpu: { gl: tfGl, texture: videoGPUMask.texture },
       get data() {
         if (!data) {
           if (smoothed.isDisposed) throw new Error('This video mask was replaced by a newer frame: copy mask.data before the next one.');

@@ -119,13 +119,13 @@ export async function runSelfTest() {
         cases.push(report(`upsample ${mode} 4x4 to 8x8 step edge`, gpu, reference, { ideal, errorToIdeal: maxDifference(gpu, ideal) }));
         stage.cleanUp();
       }
-      // The same mask as TF.js leaves it on the GPU (dataToGPU): row-major values four to a texel,
-      // here 4 texels a row → a 4×1 RGBA float texture holding the 16 values.
+      // The same mask as TF.js leaves it on the GPU (dataToGPU, customTexShape [H, W / 4]): a mask
+      // row a texel row, four values a texel → a 1×4 RGBA float texture holding the 16 values.
       {
         const dense = kit.createTexture({ width: 1, height: 4, format: 'rgba32f', filter: 'nearest', data: mask });
         const stage = createUpsampleStage({ kit, mode: 'bilateral', radius: 2, sigmaSpace: 1, sigmaColor: 0.1 });
         const target = kit.createTarget({ width: 8, height: 8, format: maskFormat });
-        stage.render({ mask: dense, maskSize: { width: 4, height: 4 }, maskColumns: 1, guideLow: textures.guideLow, guide: textures.guide, target });
+        stage.render({ mask: dense, maskSize: { width: 4, height: 4 }, maskLayout: 'rows', guideLow: textures.guideLow, guide: textures.guide, target });
         const reference = jointBilateralUpsample({ mask, maskWidth: 4, maskHeight: 4, guideLow, guide, width: 8, height: 8 });
         cases.push(report('upsample bilateral from the dense GPU mask layout', readMask(target), reference));
         stage.cleanUp();

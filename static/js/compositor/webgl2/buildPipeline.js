@@ -8,8 +8,8 @@
 //     (smoothstep) ─► background (image | blur | colour | none) ─► composite (light wrap, person
 //     over background, mirror) ─► canvas
 //
-// The mask is a texture TF.js left on the GPU when it shares this context (mask.gpu, four values
-// per texel), else a Float32Array uploaded here. Temporal smoothing is not here: the segmenter's
+// The mask is a texture TF.js left on the GPU when it shares this context (mask.gpu: a mask row a
+// texel row, four values a texel), else a Float32Array uploaded here. Temporal smoothing is not here: the segmenter's
 // video path owns it (segmentForVideo).
 //
 // Structural settings (sizes, background kind and picture) need a new pipeline; live ones
@@ -107,7 +107,7 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
         stages.upsample.render({
           mask: onGPU ? mask.gpu.texture : maskTexture,
           maskSize,
-          maskColumns: onGPU ? mask.gpu.texShape[1] : 0,
+          maskLayout: onGPU ? 'rows' : 'values',
           guideLow: prepared.model.texture,
           guide: prepared.texture,
           target: targets.upsampled,

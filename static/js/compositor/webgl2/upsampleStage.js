@@ -8,13 +8,24 @@ export const UPSAMPLING_MODES = Object.freeze(['bilateral', 'bilinear']);
 /** Weight of the plain bilinear value in the joint bilateral sum: takes over where no tap matches. */
 export const BILATERAL_FALLBACK_WEIGHT = 1e-3;
 
-// The mask comes in one of two layouts, both read with texelFetch: one value per texel (R32F at
-// mask size, uploaded from a Float32Array), or TF.js's dense layout when the mask never left the
-// GPU (dataToGPU: the values in row-major order, four to a texel, u_maskColumns texels a row).
-const FRAGMENT = `${FRAGMENT_HEADER}
+// The mask comes in one of two layouts, each with its own program (SwiftShader and many GPUs run
+// both sides of a branch): 'values', one value per texel (R32F at mask size, uploaded from a
+// Float32Array), or 'rows' when the mask never left the GPU (TF.js's dataToGPU with a mask row per
+// texel row: four values a texel, so column x is texel x / 4, channel x % 4).
+export const MASK_LAYOUTS = Object.freeze(['values', 'rows']);
+
+const MASK_AT = {
+  values: `float maskAt(ivec2 q) {
+  return texelFetch(u_mask, q, 0).r;
+}`,
+  rows: `float maskAt(ivec2 q) {
+  return texelFetch(u_mask, ivec2(q.x >> 2, q.y), 0)[q.x & 3];
+}`,
+};
+
+const fragment = (layout) => `${FRAGMENT_HEADER}
 uniform highp sampler2D u_mask;
 uniform ivec2 u_maskSize;
-uniform int u_maskColumns;          // 0: one value per texel; else the dense layout's texels a row
 uniform sampler2D u_guideLow;       // the frame stretched to mask size (the model's input)
 uniform sampler2D u_guide;          // the frame at full resolution
 uniform vec2 u_outputSize;
@@ -23,12 +34,7 @@ uniform float u_spaceFactor;        // 1 / (2 sigmaSpace^2)
 uniform float u_rangeFactor;        // 1 / (2 sigmaColor^2)
 uniform bool u_bilateral;
 
-float maskAt(ivec2 q) {
-  if (u_maskColumns == 0) return texelFetch(u_mask, q, 0).r;
-  int i = q.y * u_maskSize.x + q.x;
-  int texel = i / 4;
-  return texelFetch(u_mask, ivec2(texel % u_maskColumns, texel / u_maskColumns), 0)[i % 4];
-}
+${MASK_AT[layout]}
 
 void main() {
   ivec2 maskSize = u_maskSize;
@@ -64,24 +70,25 @@ void main() {
 
 /**
  * createUpsampleStage({kit, mode, radius, sigmaSpace, sigmaColor}) → {render({mask, maskSize,
- * maskColumns, guideLow, guide, target}), update({upsampling, sigmaSpace, sigmaColor,
- * bilateralRadius}), cleanUp()}. maskColumns 0 (default): one value per texel; else the dense
- * layout's texels per row. sigmaSpace is in mask texels, sigmaColor in RGB units (0–1).
+ * maskLayout, guideLow, guide, target}), update({upsampling, sigmaSpace, sigmaColor,
+ * bilateralRadius}), cleanUp()}. maskLayout: one of MASK_LAYOUTS ('values' by default).
+ * sigmaSpace is in mask texels, sigmaColor in RGB units (0–1).
  */
 export function createUpsampleStage({ kit, mode = 'bilateral', radius = 2, sigmaSpace = 1, sigmaColor = 0.1 }) {
   const { gl } = kit;
-  const program = kit.createProgram({
-    fragment: FRAGMENT,
-    uniforms: ['u_mask', 'u_maskSize', 'u_maskColumns', 'u_guideLow', 'u_guide', 'u_outputSize', 'u_radius', 'u_spaceFactor', 'u_rangeFactor', 'u_bilateral'],
-  });
+  const uniformNames = ['u_mask', 'u_maskSize', 'u_guideLow', 'u_guide', 'u_outputSize', 'u_radius', 'u_spaceFactor', 'u_rangeFactor', 'u_bilateral'];
+  const programs = Object.fromEntries(
+    MASK_LAYOUTS.map((layout) => [layout, kit.createProgram({ fragment: fragment(layout), uniforms: uniformNames })]),
+  );
   let settings = { mode, radius, sigmaSpace, sigmaColor };
   return {
-    render({ mask, maskSize, maskColumns = 0, guideLow, guide, target }) {
+    render({ mask, maskSize, maskLayout = 'values', guideLow, guide, target }) {
+      const program = programs[maskLayout];
+      if (!program) throw new Error(`Unknown mask layout ${JSON.stringify(maskLayout)} (${MASK_LAYOUTS.join(', ')})`);
       program.use();
       kit.bindTextures(program, { u_mask: mask, u_guideLow: guideLow, u_guide: guide });
       const { uniforms } = program;
       gl.uniform2i(uniforms.u_maskSize, maskSize.width, maskSize.height);
-      gl.uniform1i(uniforms.u_maskColumns, maskColumns);
       gl.uniform2f(uniforms.u_outputSize, target.width, target.height);
       gl.uniform1i(uniforms.u_radius, settings.radius);
       gl.uniform1f(uniforms.u_spaceFactor, 1 / (2 * settings.sigmaSpace ** 2));
@@ -93,7 +100,7 @@ export function createUpsampleStage({ kit, mode = 'bilateral', radius = 2, sigma
       settings = { mode: upsampling, radius: bilateralRadius, sigmaSpace, sigmaColor };
     },
     cleanUp() {
-      program.delete();
+      for (const program of Object.values(programs)) program.delete();
     },
   };
 }
