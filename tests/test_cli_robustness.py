@@ -278,7 +278,7 @@ FAST_CASES = [
     ("convert", ["--model", "{empty_dir}", "--out", "{out}"], "not a file"),
     ("convert", ["--model", "{text.keras}", "--out", "{out}"], "not a Keras model"),
     ("convert", ["--model", "{empty.keras}", "--out", "{out}"], "not a Keras model"),
-    ("convert", ["--model", "{text.json}", "--out", "{out}"], "not a Keras 3 .keras"),
+    ("convert", ["--model", "{text.json}", "--out", "{out}"], "not a Keras model file"),
     ("convert", ["--model", "{zip_no_config.keras}", "--out", "{out}"], "no config.json"),
     ("convert", ["--model", "{text.keras}", "--out", "{out}", "--quantize", "int4"], "invalid choice"),
     ("convert", ["--model", "{tiny.keras}", "--out", "{out}", "--size", "33"], "multiples of 32"),

@@ -27,7 +27,7 @@ SCRIPTED_VAL_MIOU = {1: 50.0, 2: 80.0, 3: 60.0, 4: 70.0, 5: 90.0}  # best: epoch
 
 @pytest.fixture
 def scripted_scores(monkeypatch):
-    """Every validation photo of epoch N scores SCRIPTED_VAL_MIOU[N] (so the epoch's mean is that)."""
+    """Epoch N's validation mIoU is SCRIPTED_VAL_MIOU[N], whatever the photos score."""
     current = {"epoch": 0}
     original = ValidationScorer.on_epoch_end
 
@@ -36,7 +36,12 @@ def scripted_scores(monkeypatch):
         return original(self, epoch, logs)
 
     monkeypatch.setattr(ValidationScorer, "on_epoch_end", on_epoch_end)
-    monkeypatch.setattr(training_callbacks, "iou", lambda pred, truth: SCRIPTED_VAL_MIOU[current["epoch"]] / 100)
+
+    class ScriptedBoard(training_callbacks.ScoreBoard):
+        def summary(self):
+            return super().summary() | {"miou": SCRIPTED_VAL_MIOU[current["epoch"]]}
+
+    monkeypatch.setattr(training_callbacks, "ScoreBoard", ScriptedBoard)
 
 
 def ctrl_c_during(monkeypatch, epoch: int, batch: int) -> None:
