@@ -1,4 +1,4 @@
-"""python -m greenscreen.evaluate --model models/greenscreen.keras --data ../shared/data/portraits/test --json runs/eval.json
+"""python -m greenscreen.evaluate --model models/photo.keras --data ../shared/data/portraits/test --json runs/eval.json
 
 Scores a saved Keras model on a mask folder or COCO set (see greenscreen.data.open_source for SPEC):
 mean per-image person IoU (the headline), dataset IoU, pixel accuracy, boundary F, speed.

@@ -179,7 +179,7 @@ def test_missing_model_is_404_with_hint(site, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     app = create_app({"STATIC_DIR": site["static"], "NODE_MODULES": site["node_modules"], "MODEL_DIR": empty})
-    response = app.test_client().get("/model/model.json")
+    response = app.test_client().get("/model/live/model.json")
     assert response.status_code == 404
     assert b"export_tfjs.py" in response.data
     # The rest of the page is still served.
@@ -189,9 +189,10 @@ def test_missing_model_is_404_with_hint(site, tmp_path):
 def test_model_dir_override_serves_from_there(site, tmp_path):
     other = tmp_path / "other-model"
     other.mkdir()
-    (other / "model.json").write_text('{"other": true}')
+    (other / "photo").mkdir()
+    (other / "photo" / "model.json").write_text('{"other": true}')
     app = create_app({"STATIC_DIR": site["static"], "NODE_MODULES": site["node_modules"], "MODEL_DIR": other})
-    assert app.test_client().get("/model/model.json").json == {"other": True}
+    assert app.test_client().get("/model/photo/model.json").json == {"other": True}
 
 
 def test_default_app_serves_repo_vendor_files(repo_root):

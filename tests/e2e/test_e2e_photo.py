@@ -25,12 +25,11 @@ PORTRAIT_COUNT = 2
 ALPHA_MIN_IOU = 0.90
 
 # Astronaut (512x512), which has no true mask: the face box (x0, y0, x1, y1) must be person, and the
-# browser's mask must match what the Keras model behind static/model/ predicts for the same photo in
-# Python (docs/model-contract.md), which catches a wrong resize, channel order, flip or upsampling
-# whatever the model's quality. (The shipped CPU-trained model is weak on this studio shot: it misses
-# half the orange suit and takes the flag for a person; see static/model/MODEL_CARD.md.)
+# browser's mask must match what the photo model behind static/model/photo/ predicts for the same photo
+# in Python (docs/model-contract.md), which catches a wrong resize, channel order, flip or upsampling
+# whatever the model's quality.
 ASTRONAUT_FACE = (190, 80, 265, 170)
-KERAS_MODEL = Path(__file__).resolve().parents[2] / "models" / "greenscreen.keras"
+KERAS_MODEL = Path(__file__).resolve().parents[2] / "models" / "photo.keras"
 PARITY_MIN_IOU = 0.90
 
 
@@ -61,7 +60,7 @@ def photo_cases(data_dir_or_none, astronaut_png):
 
 
 def keras_person_mask(path) -> np.ndarray:
-    """The Python reference: the same photo through models/greenscreen.keras (with flip TTA, as the page)."""
+    """The Python reference: the same photo through models/photo.keras (with flip TTA, as the page)."""
     if not KERAS_MODEL.is_file():
         pytest.skip(f"{KERAS_MODEL} is missing: no Python reference for the browser's mask")
     import keras
