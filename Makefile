@@ -41,7 +41,7 @@ serve: install-serve
 
 # -v: one line per test as it finishes, so the long browser tests show progress.
 test: install browser
-	@echo "== pytest (unit, slow round trips, e2e in headless Chromium: about 25 minutes on 2 cores)"
+	@echo "== pytest (unit, slow round trips, e2e in headless Chromium: about 30 minutes on 2 cores)"
 	$(PYTHON) -m pytest -v --durations=15
 	@echo "== node --test tests/js"
 	npm test
