@@ -31,7 +31,7 @@ import { AUTO_BACKEND, loadSettings, saveSettings } from './settings/userSetting
 import { bindControls, fillBackgroundOptions, showWebcamState, syncControls } from './ui/controls.js';
 import { downloadCanvas, downloadName } from './ui/download.js';
 import { findElements } from './ui/elements.js';
-import { UserError } from './ui/messages.js';
+import { UserError } from './base/messages.js';
 import { modelStatusText } from './ui/modelcard.js';
 import { createModelPanel } from './ui/modelPanel.js';
 import { createFpsMeter, createRunningMean, formatStats } from './ui/stats.js';

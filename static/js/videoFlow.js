@@ -11,7 +11,7 @@ import { decodeVideoFrames } from './input/videoFrames.js';
 import { exportFileName } from './output/names.js';
 import { saveBlob } from './output/saveFile.js';
 import { exportVideo } from './output/videoExport.js';
-import { UserError } from './ui/messages.js';
+import { UserError } from './base/messages.js';
 
 function describe(video) {
   const seconds = (video.durationUs / 1e6).toFixed(1);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { blurRadiusFor, coverRect } from '../../static/js/compositor/geometry.js';
 import { capToPixels } from '../../static/js/input/photo.js';
 import { createFpsMeter, createRunningMean, formatPhotoTimes, formatStats } from '../../static/js/ui/stats.js';
-import { cameraErrorMessage, decodeFailureMessage, fileProblem, modelMessages } from '../../static/js/ui/messages.js';
+import { cameraErrorMessage, decodeFailureMessage, fileProblem, modelMessages } from '../../static/js/base/messages.js';
 import { modelStatusText, summarizeCard } from '../../static/js/ui/modelcard.js';
 import { downloadName } from '../../static/js/ui/download.js';
 

@@ -1,7 +1,7 @@
 // Photos in: file input, drag-and-drop, paste. Decodes upright (EXIF orientation applied) and caps
 // the pixel count so a 100-megapixel photo cannot exhaust memory.
 
-import { UserError, decodeFailureMessage, fileProblem } from '../ui/messages.js';
+import { UserError, decodeFailureMessage, fileProblem } from '../base/messages.js';
 
 /**
  * Largest size with the same aspect ratio and at most maxPixels pixels (never upscaled).

@@ -5,7 +5,7 @@
 //   const video = await loadVideoBackground(file);   // throws UserError with a one-line message
 //   releaseVideoBackground(video);                    // stops it and frees its object URL
 
-import { UserError } from '../ui/messages.js';
+import { UserError } from '../base/messages.js';
 import { videoFileProblem } from './videoFile.js';
 
 export const MAX_VIDEO_BACKGROUND_BYTES = 50 * 1024 * 1024;

@@ -9,7 +9,7 @@
 import { createBlobSource } from './demux/byteSource.js';
 import { indexMp4, looksLikeMp4 } from './demux/mp4Index.js';
 import { indexWebm } from './demux/webmIndex.js';
-import { UserError } from '../ui/messages.js';
+import { UserError } from '../base/messages.js';
 
 /** The largest video file the page takes (it is read in windows, but the export is held in memory). */
 export const MAX_VIDEO_BYTES = 500 * 1024 * 1024;

@@ -2,7 +2,7 @@
 // requested only after the previous one is fully done, so slow inference drops frames instead of
 // queueing them (the pile-up behind high CPU in other virtual-background tools).
 
-import { CAMERA_ENDED_MESSAGE, cameraErrorMessage } from '../ui/messages.js';
+import { CAMERA_ENDED_MESSAGE, cameraErrorMessage } from '../base/messages.js';
 
 /**
  * `video`: a <video> element kept in the page (may be visually hidden).

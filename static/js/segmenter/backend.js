@@ -1,7 +1,7 @@
 // Which TF.js backend runs the model. Uses the global `tf` (classic scripts /vendor/tfjs/… and
 // /vendor/tfjs-backend-wasm/…, loaded by the page before its modules).
 
-import { backendFallbackMessage } from '../ui/messages.js';
+import { backendFallbackMessage } from '../base/messages.js';
 
 const WASM_PATH = '/vendor/tfjs-backend-wasm/';
 const RESTORE_WAIT_MS = 60_000;

@@ -24,7 +24,7 @@
 import { createCpuPreparer, createFramePreparer } from '../frame/prepare.js';
 import { createGLKit } from '../gl/kit.js';
 import { DEFAULT_VIDEO_CONFIG, modelLocation, validateSegmenterConfig, validateVideoConfig } from '../settings/config.js';
-import { modelMessages } from '../ui/messages.js';
+import { modelMessages } from '../base/messages.js';
 import { selectBackend, sharedWebGLContext, tfGlobal, webglCanvasOf } from './backend.js';
 import { fetchModelArtifacts, fetchModelCard } from './modelFiles.js';
 import { createTemporalState } from './smoothing.js';

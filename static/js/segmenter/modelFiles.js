@@ -2,7 +2,7 @@
 // bytes and every failure names the file and the fix: missing model.json, missing or truncated
 // shard. Also the model card beside it.
 
-import { modelMessages } from '../ui/messages.js';
+import { modelMessages } from '../base/messages.js';
 
 const BYTES_PER_ELEMENT = { float32: 4, int32: 4, uint16: 2, float16: 2, uint8: 1, bool: 1 };
 

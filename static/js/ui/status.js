@@ -1,7 +1,7 @@
 // The status line under the title: backend and model pills, and one message that says what just
 // happened (info, notice or error). Errors meant for the user are UserErrors: shown as they are.
 
-import { UserError } from './messages.js';
+import { UserError } from '../base/messages.js';
 
 /**
  * createStatusLine(ui, state) → {message(text, kind), error(error), model(text, kind), backend(name)}.

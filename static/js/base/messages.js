@@ -1,4 +1,5 @@
-// User-facing messages for things that go wrong. Pure: tested with node.
+// User-facing messages for things that go wrong. Pure: tested with node. The lowest layer (base/):
+// input/, segmenter/ and ui/ all import it, and it imports nothing.
 
 /** An error whose message is meant for the user as is (no stack trace in the console). */
 export class UserError extends Error {}
