@@ -10,15 +10,41 @@ export function formatDuration(ms) {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/** How far back the time-left estimate looks: the rate drifts (a warming CPU, a busy tab). */
+export const RECENT_WINDOW_MS = 10_000;
+
+/**
+ * The rate of the last `windowMs` of a job: add(done, nowMs) after each step, rate() in steps per
+ * second over the newest samples (all of them until the window fills). Pure: time comes from the caller.
+ */
+export function createRecentRate(windowMs = RECENT_WINDOW_MS) {
+  const samples = [];
+  return {
+    add(done, nowMs) {
+      samples.push({ done, at: nowMs });
+      while (samples.length > 2 && nowMs - samples[1].at >= windowMs) samples.shift();
+    },
+    rate() {
+      if (samples.length < 2) return 0;
+      const first = samples[0];
+      const last = samples[samples.length - 1];
+      return last.at > first.at ? ((last.done - first.done) * 1000) / (last.at - first.at) : 0;
+    },
+  };
+}
+
 /**
  * {fraction, framesPerSecond, remainingMs, text} after `done` of `total` frames in `elapsedMs`.
- * The time left is only estimated once a few frames have shown the speed.
+ * framesPerSecond is the whole job's; the time left follows `recentFramesPerSecond` (the last few
+ * seconds, createRecentRate) when given, since a rate that falls makes the whole-job mean promise
+ * too little. It is only estimated once a few frames have shown the speed.
  */
-export function exportProgress({ done, total, elapsedMs }) {
+export function exportProgress({ done, total, elapsedMs, recentFramesPerSecond = null }) {
   const fraction = total > 0 ? Math.min(1, done / total) : 0;
   const framesPerSecond = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
-  const remainingMs = done >= 3 && framesPerSecond > 0 ? ((total - done) * 1000) / framesPerSecond : null;
+  const rate = recentFramesPerSecond > 0 ? recentFramesPerSecond : framesPerSecond;
+  const remainingMs = done >= 3 && rate > 0 ? ((total - done) * 1000) / rate : null;
   const left = remainingMs === null ? 'estimating time left…' : `about ${formatDuration(remainingMs)} left`;
-  const text = `Exporting frame ${done} of ${total} (${Math.round(fraction * 100)} %) · ${framesPerSecond.toFixed(1)} frames/s · ${left}`;
+  const text = `Exporting frame ${done} of ${total} (${Math.round(fraction * 100)} %) · ${rate.toFixed(1)} frames/s · ${left}`;
   return { fraction, framesPerSecond, remainingMs, text };
 }

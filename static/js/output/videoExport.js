@@ -9,7 +9,7 @@
 
 import { abortError, decodeVideoFrames } from '../input/videoFrames.js';
 import { transcodeAudio } from './audioTranscode.js';
-import { exportProgress } from './progress.js';
+import { createRecentRate, exportProgress } from './progress.js';
 import { createWebmWriter } from './webmWriter.js';
 
 const KEYFRAME_SECONDS = 2; // a keyframe every 2 s: seeking in the result stays quick
@@ -34,6 +34,8 @@ export async function exportVideo({ video, canvas, processFrame, signal, onProgr
 
   let writer = null;
   let done = 0;
+  const recent = createRecentRate();
+  recent.add(0, performance.now());
   let last = -1;
   try {
     for await (const frame of decodeVideoFrames(video.index.video, video.source, { signal })) {
@@ -68,7 +70,9 @@ export async function exportVideo({ video, canvas, processFrame, signal, onProgr
         image.close();
       }
       done++;
-      onProgress(exportProgress({ done, total, elapsedMs: performance.now() - started }));
+      const now = performance.now();
+      recent.add(done, now);
+      onProgress(exportProgress({ done, total, elapsedMs: now - started, recentFramesPerSecond: recent.rate() }));
     }
     if (signal?.aborted) throw abortError();
     if (!writer) throw new Error('The video gave no frame to export.');
