@@ -267,6 +267,7 @@ async function processPhoto(file) {
     lastSource = photo.image;
     lastMask = mask;
     state.mode = 'photo';
+    videoFlow.forget(); // Export video now would export a video no longer on screen
     state.photo = {
       name: file.name || null,
       width: photo.width,
@@ -364,6 +365,7 @@ function onWebcamState(webcamState) {
     liveMainPerson.reset();
     backgroundClock = performance.now();
     stats.photo = null;
+    videoFlow.forget();
     compositor?.update(liveSettings());
     status.message('Camera on.');
   } else if (webcamState === 'off' && state.mode === 'webcam') {
@@ -509,6 +511,7 @@ async function decideBackend() {
 // ---------------------------------------------------------------- controls
 
 function changeSettings(changes, { structural = false } = {}) {
+  if (structural) status.clear('background'); // "Background picture set" no longer holds
   Object.assign(settings, changes);
   saveSettings(globalThis.localStorage, settings);
   syncControls(ui, settings);
@@ -551,7 +554,7 @@ const handlers = {
       showBackgroundOptions();
       await changeSettings({ background: 'image', backgroundId: USER_BACKGROUND_ID }, { structural: true });
       const kind = image instanceof HTMLVideoElement ? 'video (looping, muted)' : 'picture';
-      status.message(`Background ${kind} set; it is kept in this browser for your next visit.`);
+      status.message(`Background ${kind} set; it is kept in this browser for your next visit.`, 'info', 'background');
     } catch (error) {
       status.error(error);
     }
@@ -565,7 +568,7 @@ const handlers = {
       await changeSettings({ background: 'image', backgroundId: BUILT_IN_BACKGROUNDS[0].id }, { structural: true });
     }
     releaseBackground(forgotten); // after the compositor that drew it is gone
-    status.message('Uploaded background forgotten.');
+    status.message('Uploaded background forgotten.', 'info', 'background');
   },
   toggleWebcam,
   chooseVideo: (file) => videoFlow.choose(file).catch(() => {}),

@@ -6,12 +6,15 @@
 //   const flow = createVideoFlow({ui, status, segmenterFor, compositor: () => current, …});
 //   await flow.choose(file);  await flow.export();  flow.cancel();
 
+import { filteredSegmenter } from './compositor/mainPerson.js';
+import { renderVideoFrame } from './framePath.js';
 import { openVideoFile } from './input/videoFile.js';
 import { decodeVideoFrames } from './input/videoFrames.js';
 import { exportFileName } from './output/names.js';
 import { saveBlob } from './output/saveFile.js';
 import { exportVideo } from './output/videoExport.js';
 import { UserError } from './base/messages.js';
+import { maskOnCPU } from './segmenter/index.js';
 
 function describe(video) {
   const seconds = (video.durationUs / 1e6).toFixed(1);
@@ -78,10 +81,28 @@ export function createVideoFlow({
     }
   }
 
+  /** No video any more (a photo or the camera took the stage, or a file failed): nothing to export. */
+  function forget() {
+    video = null;
+    if (!running) ui.exportVideo.disabled = true;
+  }
+
+  /** One frame through the frame path (framePath.js: prepared once for the model and the compositor). */
+  function renderFrame(segmenter, image, timestampMs) {
+    return renderVideoFrame({
+      segmenter: filteredSegmenter(segmenter, maskFilter),
+      compositor,
+      source: image,
+      timestamp: timestampMs,
+      smoothing: smoothing(),
+    });
+  }
+
   async function choose(file) {
     const mine = ++opening;
     if (running) await cancel();
     await beforeStart();
+    forget(); // the earlier video is gone from the stage whatever this one turns out to be
     status.message('Reading the video…');
     try {
       const opened = await openVideoFile(file);
@@ -89,16 +110,14 @@ export function createVideoFlow({
       const segmenter = await segmenterFor('live');
       await segmenter.resetVideo();
       resetFilter();
-      const live = maskFilter(await segmenter.segmentForVideo(image, 0, { smoothing: smoothing() }));
       // a video-path mask is only valid until the next call: keep a copy as the still's mask
-      const mask = { ...live, data: live.data.slice() };
+      const mask = maskOnCPU((await renderFrame(segmenter, image, 0)).mask);
       await segmenter.resetVideo();
       if (mine !== opening) {
         image.close();
         return null;
       }
       video = opened;
-      compositor().render(image, mask);
       onStill(image, mask);
       onModeChange('video');
       ui.exportVideo.disabled = false;
@@ -121,6 +140,7 @@ export function createVideoFlow({
     const done = (async () => {
       setExporting(true);
       onModeChange('exporting');
+      status.message(`Exporting ${source.name}: every frame through the model…`);
       const hidden = () => (document.hidden ? ' (the tab is hidden: it goes on, a little slower)' : '');
       try {
         const segmenter = await segmenterFor('live');
@@ -133,8 +153,7 @@ export function createVideoFlow({
           onProgress: (progress) => showProgress({ ...progress, text: progress.text + hidden() }),
           processFrame: async (image, timestampMs) => {
             await beforeExportFrame(timestampMs);
-            const mask = maskFilter(await segmenter.segmentForVideo(image, timestampMs, { smoothing: smoothing() }));
-            compositor().render(image, mask);
+            await renderFrame(segmenter, image, timestampMs);
           },
         });
         await segmenter.resetVideo();
@@ -183,6 +202,7 @@ export function createVideoFlow({
     choose,
     export: runExport,
     cancel,
+    forget,
     get exporting() {
       return running !== null;
     },

@@ -93,8 +93,12 @@ def test_video_file_exports_every_frame_with_its_sound(app, astronaut, clip_fold
     coverage = app.evaluate("() => { const m = window.greenscreen.lastMask.data; let n = 0; for (const v of m) n += v > 0.5; return n / m.length; }")
     assert 0.03 < coverage < 0.9, f"person covers {coverage:.0%} of the first frame"
     tensors_before = app.evaluate("() => tf.memory().numTensors")
+    uploads_before = app.evaluate("() => window.greenscreen.compositor.resources().uploads")
 
     path, name = export(app, tmp_path)
+    # the frame path: each exported frame goes to the GPU once, for the model and the compositor
+    uploads = app.evaluate("() => window.greenscreen.compositor.resources().uploads") - uploads_before
+    assert uploads == expected["video"]["frames"], f"{uploads} uploads for {expected['video']['frames']} frames"
     assert name.endswith(".webm") and name.startswith(source.stem), name
     found = probe(path)
     print(f"\n{container}: {app.page.inner_text('#status-message')}")
@@ -127,6 +131,39 @@ def test_bad_video_gives_a_clear_message_and_the_page_keeps_working(app, astrona
     assert "\n" not in message.strip() and " at " not in message
     good = moving_portrait_clip(clip_folder, astronaut, seconds=1, name="good.mp4")
     assert choose_video(app, good) == "done", app.status_text()
+
+
+def test_export_button_and_status_follow_what_is_on_stage(app, astronaut, astronaut_png, clip_folder):
+    # The walkthrough's bugs: Export video stayed enabled after a failed video and under a photo
+    # (then exported the earlier video); "Press Export video" stayed while exporting; the
+    # background's message stayed after switching to blur.
+    good = moving_portrait_clip(clip_folder, astronaut, seconds=1, name="good.mp4")
+    assert choose_video(app, good) == "done", app.status_text()
+    assert app.page.is_enabled("#export-video")
+    assert choose_video(app, _text_file(clip_folder), timeout_s=60) == "error"
+    assert not app.page.is_enabled("#export-video"), "Export video still on after a failed video"
+
+    assert choose_video(app, good) == "done", app.status_text()
+    app.evaluate(WATCH_DOWNLOADS)
+    app.page.click("#export-video")
+    app.wait_for("() => window.greenscreen.exporting", 30, "the export to start")
+    message = app.page.inner_text("#status-message")
+    assert "Press Export video" not in message and "Exporting good.mp4" in message, message
+    app.page.click("#cancel-export")
+    app.wait_for("() => !window.greenscreen.exporting", 60, "the export to stop")
+
+    assert app.upload_photo(str(astronaut_png)) == "done", app.status_text()
+    assert not app.page.is_enabled("#export-video"), "Export video still on while a photo is shown"
+
+    app.evaluate(
+        "async (bytes) => window.greenscreen.uploadBackground(new File([new Uint8Array(bytes)], 'mine.png', {type: 'image/png'}))",
+        list(astronaut_png.read_bytes()),
+    )
+    assert "Background picture set" in app.page.inner_text("#status-message")
+    app.page.select_option("#background-select", "blur")
+    app.wait_for("() => window.greenscreen.compositor.settings.background === 'blur'", 30, "the blur background")
+    assert "Background picture" not in app.page.inner_text("#status-message")
+    assert app.evaluate("() => window.__e2eDownloads") == []
 
 
 def _text_file(folder):

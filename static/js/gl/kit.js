@@ -247,8 +247,16 @@ export function createGLKit(gl) {
   return kit;
 }
 
+/** Images uploaded per context (uploadImage calls): a test proves one upload per exported frame. */
+const uploadsByContext = new WeakMap();
+
+export function imageUploads(gl) {
+  return uploadsByContext.get(gl) ?? 0;
+}
+
 /** Upload an image, video frame, canvas or ImageBitmap into `texture` (RGBA8, top row first). */
 export function uploadImage(gl, texture, source) {
+  uploadsByContext.set(gl, imageUploads(gl) + 1);
   gl.bindTexture(gl.TEXTURE_2D, texture);
   gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
   gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);

@@ -4,14 +4,17 @@
 import { UserError } from '../base/messages.js';
 
 /**
- * createStatusLine(ui, state) → {message(text, kind), error(error), model(text, kind), backend(name)}.
- * Keeps state.error / state.notice in step with what #status shows.
+ * createStatusLine(ui, state) → {message(text, kind, topic), error(error), clear(topic), model(text, kind), backend(name)}.
+ * Keeps state.error / state.notice in step with what #status shows. A message about something that
+ * can change under it (topic 'background': "Background picture set") is cleared with clear(topic)
+ * when that thing changes, so the line never describes a state the page has left.
  */
 export function createStatusLine(ui, state) {
   const line = {
-    message(text, kind = 'info') {
+    message(text, kind = 'info', topic = '') {
       ui.statusMessage.textContent = text ?? '';
       ui.statusMessage.dataset.kind = kind;
+      ui.statusMessage.dataset.topic = topic;
       state.error = kind === 'error' ? text : null;
       state.notice = kind === 'notice' ? text : null;
     },
@@ -19,6 +22,10 @@ export function createStatusLine(ui, state) {
       const text = error instanceof Error ? error.message : String(error);
       if (!(error instanceof UserError)) console.error(error);
       line.message(text, 'error');
+    },
+    /** Empty the line if it still shows a message about `topic`. */
+    clear(topic) {
+      if (ui.statusMessage.dataset.topic === topic) line.message('');
     },
     model(text, kind) {
       ui.statusModel.textContent = `model: ${text}`;

@@ -9,7 +9,7 @@
 //   compositor.render(frame, await segmenter.segmentForVideo(frame, now));
 
 import { buildPipeline } from './buildPipeline.js';
-import { liveResources, resourceCounts } from '../../gl/kit.js';
+import { imageUploads, liveResources, resourceCounts } from '../../gl/kit.js';
 import { checkLiveKeys, validatePipelineSettings } from './settings.js';
 import { sourceSize } from '../geometry.js';
 
@@ -156,9 +156,9 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
       return pipeline && !contextLost ? pipeline.readMask(which) : null;
     },
 
-    /** GL objects alive and counted on this canvas's context (all pipelines so far). */
+    /** GL objects alive and counted on this canvas's context (all pipelines so far); images uploaded. */
     resources() {
-      return { live: liveResources(gl), counts: structuredClone(resourceCounts(gl)) };
+      return { live: liveResources(gl), counts: structuredClone(resourceCounts(gl)), uploads: imageUploads(gl) };
     },
 
     cleanUp() {
