@@ -77,7 +77,7 @@ def label(model, source, out: Path, tta: bool, batch_size: int) -> int:
 
 def run(args) -> int:
     specs = data_specs(args)
-    sources = [open_source(spec) for spec in specs]  # DataError: one line, before the model loads
+    sources = [open_source(spec, allow_unlabeled=True) for spec in specs]  # DataError: one line, before the model loads
     model = load_model_file(args.model)
     out = Path(args.out)
     for source in sources:

@@ -181,7 +181,10 @@ def open_datasets(options: dict):
         train, val = [], []
         for spec in options["train"]:
             path, weight = parse_weighted(spec)
-            source = open_source(expand(path))
+            source = open_source(expand(path), allow_unlabeled=True)
+            if not source.has_masks and not options.get("teacher"):
+                raise UsageError(f"{path} has no masks: train on it with a teacher's maps (--teacher DIR, "
+                                 "written by python -m greenscreen.teach)")
             if options["val_split"] and source.kind == "mask-folder":
                 pairs = len(source)
                 source, held_out = source.split(options["val_split"], seed=options["seed"])

@@ -12,7 +12,7 @@ from greenscreen.data import open_source
 from greenscreen.data.augment import AugmentConfig, augment
 from greenscreen.data.dataset import SegmentationDataset
 from greenscreen.data.teacher import TeacherMaps, source_key
-from tests.synthetic import make_mask_folder
+from tests.synthetic import make_mask_folder, photo_folder
 
 
 def test_a_teacher_map_goes_through_the_same_crop_as_the_photo():
@@ -79,7 +79,10 @@ def test_teach_then_train_a_student_on_the_maps(tmp_path, capsys):
     assert train.main(["--train", str(data), "--val", str(data), "--preset", "tiramisu_lite", "--size", "32",
                        "--epochs", "1", "--batch-size", "2", "--workers", "0", "--out", str(teacher_run)]) == 0
     maps_dir = tmp_path / "maps"
-    assert teach.main(["--model", str(teacher_run / "best.keras"), "--data", str(data), "--out", str(maps_dir)]) == 0
+    people = photo_folder(tmp_path / "people")  # photos without masks: the teacher labels them too
+    assert teach.main(["--model", str(teacher_run / "best.keras"), "--data", str(data),
+                       "--data", f"{people}:unlabeled", "--out", str(maps_dir)]) == 0
+    assert len(list((maps_dir / source_key(open_source(f"{people}:unlabeled", allow_unlabeled=True))).glob("*.png"))) == 4
     folder = maps_dir / source_key(open_source(str(data)))
     assert sorted(p.name for p in folder.glob("*.png")) == [f"p{i:02d}.png" for i in range(4)]
     first = np.asarray(Image.open(folder / "p00.png"))
@@ -91,9 +94,9 @@ def test_teach_then_train_a_student_on_the_maps(tmp_path, capsys):
     assert "0 new maps" in capsys.readouterr().out
 
     student = tmp_path / "student"
-    assert train.main(["--train", str(data), "--val", str(data), "--preset", "tiramisu_lite", "--size", "32",
-                       "--epochs", "1", "--batch-size", "2", "--workers", "0", "--teacher", str(maps_dir),
-                       "--out", str(student)]) == 0
+    assert train.main(["--train", str(data), "--train", f"{people}:unlabeled", "--val", str(data),
+                       "--preset", "tiramisu_lite", "--size", "32", "--epochs", "1", "--batch-size", "2",
+                       "--workers", "0", "--teacher", str(maps_dir), "--out", str(student)]) == 0
     options = json.loads((student / "config.json").read_text())["options"]
     assert options["teacher"] == str(maps_dir) and options["teacher_weight"] == 0.5
 

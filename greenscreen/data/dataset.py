@@ -83,6 +83,9 @@ class SegmentationDataset(keras.utils.PyDataset):
             raise DataError(f"{len(teachers)} teacher map folders for {len(self.sources)} sources")
         if teachers is not None and not augment:
             raise DataError("teacher maps are training targets: use them with augment=True")
+        for index, (source, _) in enumerate(sources):
+            if not source.has_masks and (teachers is None or teachers[index] is None):
+                raise DataError(f"{source.path} has no masks: it needs a teacher's maps (--teacher DIR)")
         self.teachers = list(teachers) if teachers is not None and any(teachers) else None
         self.weights = np.array([float(weight) for _, weight in sources])
         self.batch_size = int(batch_size)
@@ -100,6 +103,7 @@ class SegmentationDataset(keras.utils.PyDataset):
         self.cache = {} if cache else None
         self.cache_max_side = cache_max_side or 2 * max(self.input_size)
         self._plans: dict[int, np.ndarray] = {}
+        self.shard_index, self.shard_count = 0, 1
         self.unreadable: set[tuple[int, int]] = set()  # (source, item) pairs whose files failed to decode
         if self.cache is not None and use_multiprocessing:
             self.preload()
@@ -112,8 +116,9 @@ class SegmentationDataset(keras.utils.PyDataset):
         if not 0 <= index < self.steps:
             raise IndexError(f"batch {index} out of range (0..{self.steps - 1})")
         plan = self.plan(self.epoch)
-        start = index * self.batch_size
-        picks = plan[start: start + self.batch_size]
+        rows = self.batch_size // self.shard_count  # this process's rows of the global batch
+        start = index * self.batch_size + self.shard_index * rows  # seeds follow the global position
+        picks = plan[start: start + rows]
         height, width = self.input_size
         x = np.empty((len(picks), height, width, 3), np.float32)
         y = np.empty((len(picks), height, width, 1 if self.teachers is None else 2), np.float32)
@@ -133,6 +138,15 @@ class SegmentationDataset(keras.utils.PyDataset):
                 x[row] = image
             y[row, ..., 0] = matte
         return x, y
+
+    def shard(self, index: int, count: int) -> "SegmentationDataset":
+        """Yield only rows [index * b, (index + 1) * b) of each batch, b = batch_size / count (one process of
+        `count` in data-parallel training). Every sample keeps its global position and so its augmentation,
+        and the `count` shards of a batch together are the unsharded batch: runs agree whatever `count` is."""
+        if self.batch_size % count or not 0 <= index < count:
+            raise DataError(f"batch size {self.batch_size} does not split into {count} equal shards (shard {index})")
+        self.shard_index, self.shard_count = int(index), int(count)
+        return self
 
     def _readable(self, loader, source_index: int, item_index: int):
         """loader(source, item), or the next readable item of that source when this one's pixels cannot be
@@ -183,7 +197,9 @@ class SegmentationDataset(keras.utils.PyDataset):
         source = self.sources[source_index]
         image, mask = source.load(item_index)
         teacher = self.teachers[source_index] if self.teachers is not None else None
-        soft = teacher.load(source.name(item_index), mask.shape) if teacher is not None else None
+        soft = teacher.load(source.name(item_index), image.shape[:2]) if teacher is not None else None
+        if mask is None:  # photos without masks: the teacher's map, thresholded, is the mask
+            mask = (soft >= 128).astype(np.uint8)
         if self.cache is not None and soft is None:
             image, mask = shrink(image, mask, self.cache_max_side)
         elif self.cache is not None:

@@ -32,6 +32,7 @@ class Source:
     """
 
     kind = "source"
+    has_masks = True  # False: photos only (greenscreen.data.unlabeled), load() gives (photo, None)
 
     def __init__(self, path: str, items: list[Item], problems: list[str], subset: str | None = None):
         self.path = str(path)

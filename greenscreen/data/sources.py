@@ -7,7 +7,8 @@ SPEC is `PATH[:SUBSET]`:
 SUBSET is, for COCO, `kept` (default: the filter-passing images), `dropped` or `all`; for a mask
 folder, `heldF` or `restF` (F a fraction, e.g. `held0.1`): the pairs `Source.split(F)` holds out or
 keeps, chosen by a hash of each file name, so a config can validate on part of a folder and train on
-the rest, the same photos on every machine.
+the rest, the same photos on every machine. `ROOT:unlabeled` opens `ROOT/images/` alone (photos
+without masks, greenscreen.data.unlabeled): only a teacher and training with its maps take it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .coco import SUBSETS, CocoFilter, CocoSource
 from .errors import DataError
 from .folders import MaskFolderSource, is_mask_folder
 from .source import Source
+from .unlabeled import UNLABELED, UnlabeledSource, is_photo_folder
 
 
 _SPLIT_SUBSET = re.compile(r"^(held|rest)(0?\.\d+)$")
@@ -29,7 +31,7 @@ def parse_spec(spec: str) -> tuple[Path, str | None]:
     path, subset = spec, None
     if ":" in spec and not Path(spec).exists():
         head, _, tail = spec.rpartition(":")
-        if tail in SUBSETS or _SPLIT_SUBSET.match(tail):
+        if tail in SUBSETS or tail == UNLABELED or _SPLIT_SUBSET.match(tail):
             path, subset = head, tail
     return Path(path), subset
 
@@ -40,12 +42,23 @@ def _split_subset(source: Source, subset: str) -> Source:
     return held if side == "held" else rest
 
 
-def open_source(spec: str, allow_empty: bool = False, rules: CocoFilter = CocoFilter()) -> Source:
-    """Open a data spec; raise DataError (one line) for bad paths or, unless allowed, empty sources."""
+def open_source(spec: str, allow_empty: bool = False, rules: CocoFilter = CocoFilter(),
+                allow_unlabeled: bool = False) -> Source:
+    """Open a data spec; raise DataError (one line) for bad paths or, unless allowed, empty sources.
+
+    allow_unlabeled: accept `ROOT:unlabeled` (photos without masks); scoring and validation never do.
+    """
     path, subset = parse_spec(spec)
     if not path.exists():
         raise DataError(f"data not found: {path}")
-    if path.is_file():
+    if subset == UNLABELED:
+        if not allow_unlabeled:
+            raise DataError(f"{spec} has no masks: only a teacher (python -m greenscreen.teach) and training "
+                            "with its maps (--teacher DIR) can use photos without masks")
+        if not is_photo_folder(path):
+            raise DataError(f"{path} is not a photo folder (needs images/)")
+        source = UnlabeledSource(path)
+    elif path.is_file():
         if path.suffix.lower() != ".json":
             raise DataError(f"expected a folder or a COCO .json file: {path}")
         source = CocoSource(path, subset=subset or "kept", rules=rules)
@@ -63,7 +76,9 @@ def open_source(spec: str, allow_empty: bool = False, rules: CocoFilter = CocoFi
                             "name the one to use (PATH/annotations/NAME.json)")
         source = CocoSource(candidates[0], images_dir=path / "images", subset=subset or "kept", rules=rules)
     else:
-        raise DataError(f"{path} is neither a mask folder (images/ + masks/) nor a COCO folder (images/ + annotations/)")
+        hint = f" (photos without masks: {path}:unlabeled, with a teacher)" if is_photo_folder(path) else ""
+        raise DataError(f"{path} is neither a mask folder (images/ + masks/) nor a COCO folder "
+                        f"(images/ + annotations/){hint}")
     if len(source) == 0 and not allow_empty:
         hint = f" ({len(source.problems)} skipped, first: {source.problems[0]})" if source.problems else ""
         raise DataError(f"no usable image/mask pairs in {spec}{hint}")
