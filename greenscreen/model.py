@@ -67,6 +67,40 @@ PRESETS: dict[str, dict] = {
         dropout=0.0,
         bn_momentum=0.9,
     ),
+    # Candidates for the next live model (issue 16; bench/README.md has their speed and scores after one
+    # short distillation). Each changes one thing against tiramisu_lite0_live:
+    # a deeper encoder (its 11th block: 112 channels at stride 16, the features the photo model's
+    # bottleneck sees one stride later) ...
+    "tiramisu_lite0_live_deep": dict(
+        encoder="efficientnet_lite0",
+        encoder_blocks=11,
+        growth_rate=12,
+        up_blocks=(3, 3, 3, 2),
+        separable=True,
+        dropout=0.0,
+        bn_momentum=0.9,
+    ),
+    # ... a wider up path (growth 16, one more layer in the two deepest blocks) ...
+    "tiramisu_lite0_live_wide": dict(
+        encoder="efficientnet_lite0",
+        encoder_blocks=8,
+        growth_rate=16,
+        up_blocks=(4, 4, 3, 2),
+        separable=True,
+        dropout=0.0,
+        bn_momentum=0.9,
+    ),
+    # ... or a cheaper upsampling op: bilinear x2 then a 1x1 conv instead of the 3x3 transposed conv.
+    "tiramisu_lite0_live_bilinear": dict(
+        encoder="efficientnet_lite0",
+        encoder_blocks=8,
+        growth_rate=12,
+        up_blocks=(3, 3, 3, 2),
+        separable=True,
+        dropout=0.0,
+        bn_momentum=0.9,
+        upsample="bilinear",
+    ),
 }
 
 # Paper defaults; a preset overrides only what differs.
@@ -77,6 +111,7 @@ PRESET_DEFAULTS = dict(
     separable=False,  # depthwise-separable 3x3 convs in dense layers
     compression=1.0,  # channel factor of the 1x1 conv in transition down
     bn_momentum=0.99,  # Keras' default
+    upsample="transposed",  # transition up: "transposed" (3x3, stride 2, the paper's) or "bilinear" (x2 + 1x1 conv)
 )
 
 
@@ -169,12 +204,22 @@ def transition_down(x, filters, dropout=0.2, name="td", bn_momentum=0.99):
     return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
 
 
-def transition_up(skip, features, filters, name="tu"):
-    """Upsample only the block's new features (keeps the up path cheap), then join the skip."""
+def transition_up(skip, features, filters, name="tu", upsample="transposed"):
+    """Upsample only the block's new features (keeps the up path cheap), then join the skip.
+
+    upsample="bilinear" trades the paper's learned 3x3 transposed conv for a fixed bilinear x2 and a
+    1x1 conv (9x fewer multiply-adds in this layer; a transposed conv is a slow op in TF.js's WASM).
+    """
     x = features[0] if len(features) == 1 else layers.Concatenate(name=f"{name}_in")(features)
-    x = layers.Conv2DTranspose(
-        filters, 3, strides=2, padding="same", kernel_initializer="he_uniform", name=f"{name}_deconv"
-    )(x)
+    if upsample == "bilinear":
+        x = layers.UpSampling2D(2, interpolation="bilinear", name=f"{name}_upsample")(x)
+        x = layers.Conv2D(filters, 1, kernel_initializer="he_uniform", name=f"{name}_conv")(x)
+    elif upsample == "transposed":
+        x = layers.Conv2DTranspose(
+            filters, 3, strides=2, padding="same", kernel_initializer="he_uniform", name=f"{name}_deconv"
+        )(x)
+    else:
+        raise ValueError(f"unknown upsample {upsample!r}: 'transposed' or 'bilinear'")
     return layers.Concatenate(name=f"{name}_skip")([x, skip])
 
 
@@ -252,7 +297,8 @@ def _build_encoder_model(preset, config, height, width, num_classes) -> keras.Mo
     _, new = dense_block(features[strides[0]], up_blocks[0], growth, dropout, separable, name="bottleneck",
                          bn_momentum=momentum)
     for level, stride in enumerate(strides[1:]):
-        x = transition_up(features[stride], new, growth * up_blocks[level], name=f"tu{level}")
+        x = transition_up(features[stride], new, growth * up_blocks[level], name=f"tu{level}",
+                          upsample=config["upsample"])
         _, new = dense_block(x, up_blocks[level + 1], growth, dropout, separable, name=f"up{level}",
                              bn_momentum=momentum)
         last = x, new

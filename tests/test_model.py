@@ -1,5 +1,6 @@
 """FC-DenseNet builder: paper parameter counts, shapes, input-size checks, resizing."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -10,6 +11,7 @@ from greenscreen.model import (
     model_input_size,
     preset_config,
     required_multiple,
+    transition_up,
     with_input_size,
 )
 
@@ -77,7 +79,9 @@ def test_with_input_size_keeps_weights():
 
 # ---------------------------------------------------------------- pretrained-encoder presets
 
-@pytest.mark.parametrize("preset, multiple, max_params", [("tiramisu_lite0", 32, 3.3e6), ("tiramisu_lite0_live", 16, 0.35e6)])
+@pytest.mark.parametrize("preset, multiple, max_params", [
+    ("tiramisu_lite0", 32, 3.3e6), ("tiramisu_lite0_live", 16, 0.35e6), ("tiramisu_lite0_live_deep", 16, 0.8e6),
+    ("tiramisu_lite0_live_wide", 16, 0.4e6), ("tiramisu_lite0_live_bilinear", 16, 0.3e6)])
 def test_encoder_presets_keep_the_contract(preset, multiple, max_params):
     assert required_multiple(preset) == multiple
     model = build_model(preset, (64, 96))
@@ -89,6 +93,16 @@ def test_encoder_presets_keep_the_contract(preset, multiple, max_params):
     names = {layer.name for layer in model.layers}
     ups = len(preset_config(preset)["up_blocks"]) - 1
     assert {f"tu{i}_skip" for i in range(ups)} <= names and {f"up{i}_cat0" for i in range(ups)} <= names
+
+
+def test_bilinear_transition_up_replaces_the_transposed_conv():
+    transposed = build_model("tiramisu_lite0_live", (64, 64))
+    bilinear = build_model("tiramisu_lite0_live_bilinear", (64, 64))
+    kinds = lambda model: {type(layer).__name__ for layer in model.layers}  # noqa: E731
+    assert "Conv2DTranspose" in kinds(transposed) and "Conv2DTranspose" not in kinds(bilinear)
+    assert count_flops(bilinear) < count_flops(transposed)
+    with pytest.raises(ValueError, match="unknown upsample"):
+        transition_up(None, [keras.Input((4, 4, 8))], 8, upsample="nearest")
 
 
 def test_the_live_preset_is_light_enough_for_real_time():
