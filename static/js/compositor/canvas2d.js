@@ -12,6 +12,7 @@
 import { coverageEdges, validateCompositorConfig } from '../settings/config.js';
 import { blurRadiusFor, coverRect, sourceSize } from './geometry.js';
 import { writeCoverageAlpha } from './maskmath.js';
+import { createCanvas } from '../base/canvas.js';
 
 const LIVE_KEYS = ['color', 'blurStrength', 'feather', 'threshold', 'mirror'];
 // Safari before 18 has no CanvasRenderingContext2D.filter: blur by down- and up-scaling instead.
@@ -21,12 +22,7 @@ const HAS_CANVAS_FILTER =
 // pixels: blurring is a low-pass filter, so the upscale loses nothing visible and saves most work.
 const WORKING_BLUR_RADIUS = 6;
 
-function makeCanvas(width, height) {
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  return canvas;
-}
+const makeCanvas = createCanvas;
 
 function resize(canvas, width, height) {
   if (canvas.width !== width) canvas.width = width;

@@ -16,6 +16,7 @@ import { sourceSize } from '../compositor/geometry.js';
 import { uploadImage } from '../gl/kit.js';
 import { stretchImage } from './stretch.js';
 import { createStretchStage } from './stretchStage.js';
+import { createCanvas } from '../base/canvas.js';
 
 /** A prepared frame's model-size pixels as RGBA bytes (Uint8Array, row 0 = top). */
 function readTarget(gl, target, into) {
@@ -119,7 +120,7 @@ export function createFramePreparer({ kit, modelSize }) {
  * size on a 2D canvas, read back and stretched by stretchImage (bit for bit the Python resize).
  */
 export function createCpuPreparer({ modelSize }) {
-  const canvas = document.createElement('canvas');
+  const canvas = createCanvas();
   const context = canvas.getContext('2d', { willReadFrequently: true });
   let current = null;
   return {

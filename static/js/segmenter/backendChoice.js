@@ -6,6 +6,8 @@
 //   const choice = await measureBackends({backends: ['wasm', 'webgl'], timeBackend});
 //   choice.backend, choice.reason   // 'wasm', "WASM: 52 ms vs WebGL 780 ms"
 
+import { createCanvas } from '../base/canvas.js';
+
 export const AUTO_BACKEND = 'auto';
 export const MEASURE_RUNS = 3;
 const LABELS = { webgl: 'WebGL', wasm: 'WASM' };
@@ -47,9 +49,7 @@ export function chooseFaster(timings) {
  * which also compiles WebGL shaders). Returns the median in milliseconds.
  */
 export async function timeSegmenter(segmenter, { runs = MEASURE_RUNS, width = 640, height = 480 } = {}) {
-  const frame = document.createElement('canvas');
-  frame.width = width;
-  frame.height = height;
+  const frame = createCanvas(width, height);
   const context = frame.getContext('2d');
   const gradient = context.createLinearGradient(0, 0, width, height); // not blank: no shortcut anywhere
   gradient.addColorStop(0, '#d9a066');

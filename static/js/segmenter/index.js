@@ -29,6 +29,7 @@ import { selectBackend, sharedWebGLContext, tfGlobal, webglCanvasOf } from './ba
 import { fetchModelArtifacts, fetchModelCard } from './modelFiles.js';
 import { createTemporalState } from './smoothing.js';
 import { installFastTransposedConv, releasePackedFilters } from './transposedConv.js';
+import { createCanvas } from '../base/canvas.js';
 
 /**
  * A mask that outlives the next frame: a GPU mask (valid until the segmenter's next video frame)
@@ -118,7 +119,7 @@ export async function createSegmenter({
   /** Prepare a source nobody prepared: in TF.js's own GL context on WebGL, else in a small one of our own. */
   function prepareHere(source) {
     if (!ownPreparer) {
-      const gl = tfGl ?? document.createElement('canvas').getContext('webgl2');
+      const gl = tfGl ?? createCanvas().getContext('webgl2');
       if (gl) {
         ownKit = createGLKit(gl);
         ownPreparer = createFramePreparer({ kit: ownKit, modelSize });

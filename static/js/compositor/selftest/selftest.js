@@ -20,6 +20,7 @@ import {
   resizeBilinear,
 } from './reference.js';
 import { createUpsampleStage } from '../webgl2/upsampleStage.js';
+import { createCanvas } from '../../base/canvas.js';
 
 // An 8-bit target rounds to 1/255; half floats keep ~3 significant digits; SwiftShader's
 // bilinear filter weights have 8 fractional bits.
@@ -63,9 +64,7 @@ function report(name, gpu, reference, extra = {}, tolerance = TOLERANCE) {
 }
 
 export async function runSelfTest() {
-  const canvas = document.createElement('canvas');
-  canvas.width = 8;
-  canvas.height = 8;
+  const canvas = createCanvas(8, 8);
   const gl = canvas.getContext('webgl2', { premultipliedAlpha: true, preserveDrawingBuffer: true, antialias: false });
   if (!gl) throw new Error('WebGL2 is not available');
   const kit = createGLKit(gl);
@@ -209,9 +208,7 @@ export async function runSelfTest() {
  * flip), and with mirror on, the frame's left column on the right.
  */
 function orientationCase(canvas, gl) {
-  const frame = document.createElement('canvas');
-  frame.width = 8;
-  frame.height = 8;
+  const frame = createCanvas(8, 8);
   const context = frame.getContext('2d');
   for (let x = 0; x < 8; x++) {
     context.fillStyle = `rgb(${x * 30}, 100, 200)`;
