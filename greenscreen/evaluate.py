@@ -166,6 +166,7 @@ def format_table(report: dict) -> str:
         ("dataset_iou", f"{report['dataset_iou']:.2f}"),
         ("pixel_accuracy", f"{report['pixel_accuracy']:.2f}"),
         ("boundary_f", f"{report['boundary_f']:.2f}"),
+        ("below 80 IoU %", f"{report['failure_rate']:.1f}"),
         ("n", str(report["n"])),
         ("seconds", f"{report['seconds']:.1f}"),
         ("ms/image", f"{report['ms_per_image']:.1f}"),

@@ -132,11 +132,15 @@ class ImageScore:
     union: int
 
 
+FAILURE_IOU = 0.80  # below this a swapped background visibly loses or keeps a part of the person
+
+
 class ScoreBoard:
     """Accumulates per-image scores; `summary()` gives the means in percent.
 
     miou: mean of per-image IoU. dataset_iou: all intersections / all unions (large people weigh more).
-    pixel_accuracy and boundary_f: means over images.
+    pixel_accuracy and boundary_f: means over images. failure_rate: the share of images (percent) whose
+    IoU is below FAILURE_IOU, the visible failures a mean hides (one lost astronaut among good portraits).
 
     boundary=False skips boundary F (it costs more than the rest; training's per-epoch score skips it)
     and reports it as None.
@@ -167,7 +171,8 @@ class ScoreBoard:
     def summary(self) -> dict:
         n = len(self.images)
         if n == 0:
-            return {"miou": None, "dataset_iou": None, "pixel_accuracy": None, "boundary_f": None, "n": 0}
+            return {"miou": None, "dataset_iou": None, "pixel_accuracy": None, "boundary_f": None,
+                    "failure_rate": None, "n": 0}
         union = sum(s.union for s in self.images)
         intersection = sum(s.intersection for s in self.images)
         return {
@@ -175,6 +180,7 @@ class ScoreBoard:
             "dataset_iou": 100 * intersection / union if union else 100.0,
             "pixel_accuracy": 100 * float(np.mean([s.pixel_accuracy for s in self.images])),
             "boundary_f": 100 * float(np.mean([s.boundary_f for s in self.images])) if self.boundary else None,
+            "failure_rate": 100 * sum(s.iou < FAILURE_IOU for s in self.images) / n,
             "n": n,
         }
 

@@ -115,6 +115,7 @@ def test_scoreboard_summary_in_percent():
     assert summary["dataset_iou"] == pytest.approx(100 * 12 / 20)
     assert summary["pixel_accuracy"] == pytest.approx(100 * (0.5 + 1 + 1) / 3)
     assert 0 <= summary["boundary_f"] <= 100
+    assert summary["failure_rate"] == pytest.approx(100 / 3)  # "half" (IoU 0.33) is below 80
     assert [s.name for s in board.worst(2)] == ["half", "perfect"]
     records = board.per_image()
     assert records[0]["name"] == "half" and records[0]["iou"] == pytest.approx(33.3333, abs=1e-3)
@@ -123,5 +124,5 @@ def test_scoreboard_summary_in_percent():
 
 def test_empty_scoreboard():
     assert ScoreBoard().summary() == {
-        "miou": None, "dataset_iou": None, "pixel_accuracy": None, "boundary_f": None, "n": 0,
+        "miou": None, "dataset_iou": None, "pixel_accuracy": None, "boundary_f": None, "failure_rate": None, "n": 0,
     }
