@@ -1,4 +1,4 @@
-"""python bench/browser_bench.py --data ../shared/data/portraits/test --json runs/bench.json [--markdown runs/bench.md] [--frames 100] [--limit-images K] [--model live|photo] [--model-dir DIR] [--backends webgl,wasm] [--mediapipe gpu,cpu]
+"""python bench/browser_bench.py --data ../shared/data/portraits/test --json runs/bench.json [--markdown runs/bench.md] [--frames 100] [--limit-images K] [--model live|photo] [--model-dir DIR ...] [--backends webgl,wasm,wasm-single] [--wasm-threads 1,2] [--mediapipe gpu,cpu] [--profile]
 
 Side-by-side browser benchmark: our segmenter (createSegmenter from /js/segmenter/index.js, exactly as the
 page uses it, with the live or the photo model (--model), on the WebGL and WASM backends of TF.js) against MediaPipe Selfie Segmentation (general
@@ -16,6 +16,7 @@ Per system, each on a fresh page in a fresh browser context (no shared cache, no
   frame_path    ours only: ms per camera frame from source to composited canvas, the page's one frame
                 path (one upload, one stretch, the mask left on the GPU) against two preparations
                 (segmenter and compositor each upload and shrink the frame; the mask through the CPU)
+  profile       --profile, ours on WASM: TF.js's time per op (tf.profile, one kernel at a time) per frame
 Absolute times here come from a CPU and SwiftShader (WebGL on the CPU); compare the ratios of one run.
 """
 
@@ -57,11 +58,15 @@ DEFAULT_WEBCAM_SECONDS = 10.0
 WEBCAM_WARMUP_FRAMES = 3
 DEFAULT_FRAME_PATH_FRAMES = 30  # per way, alternating with the other way
 FRAME_PATH_WARMUP_FRAMES = 3
-BACKEND_CHOICES = ("webgl", "wasm")
+# wasm: TF.js's threaded SIMD build with the page's thread count (or each of --wasm-threads);
+# wasm-single: its single-threaded SIMD build (what a page that is not cross-origin isolated gets).
+BACKEND_CHOICES = ("webgl", "wasm", "wasm-single")
 MODEL_CHOICES = ("live", "photo")  # static/js/settings/config.js MODELS; each a folder under --model-dir
 DEFAULT_MODEL = "live"
 MEDIAPIPE_CHOICES = ("gpu", "cpu")  # gpu: its default on desktop (TFLite on WebGL); cpu: XNNPACK in WASM
-DEFAULT_BACKENDS = "webgl,wasm"
+DEFAULT_BACKENDS = "webgl,wasm,wasm-single"
+PROFILE_RUNS = 10  # --profile: inferences profiled per system (cycling over the timing photos)
+PROFILE_TOP = 15  # rows of the per-op table
 DEFAULT_MEDIAPIPE = "gpu,cpu"
 READY_TIMEOUT_S = 600  # SwiftShader on a busy machine: loading + compiling shaders can take minutes
 CALL_TIMEOUT_S = 300  # one photo, or the whole timed run divided over its frames (see run_system)
@@ -80,8 +85,61 @@ class SystemSpec:
     variant: str = ""  # mediapipe: "general" | "landscape"
 
 
-def system_specs(backends: list[str], mediapipe: list[str], model: str = DEFAULT_MODEL) -> list[SystemSpec]:
-    specs = [SystemSpec(f"ours-{b}", "ours", b, f"system=ours&backend={b}&model={model}") for b in backends]
+@dataclass(frozen=True)
+class OurModel:
+    label: str  # "" for the one model of a run, else its folder's name (part of the system name)
+    folder: Path  # holds model.json
+    url: str | None  # /model/.../model.json when served from a copy; None: the page's own /model/<model>/
+
+
+def our_models(model_dirs: list[Path], model: str = DEFAULT_MODEL) -> tuple[list[OurModel], Path | None]:
+    """Each --model-dir as a model, and the folder to serve as /model/ (None: static/model).
+
+    One folder holding live/ and photo/ is served as it is (the page's own /model/<model>/ URLs);
+    otherwise every model folder (one holding model.json, or <model>/ under it) is served from a copy
+    as /model/<label>/, its label being its folder's name.
+    """
+    if not model_dirs:
+        return [OurModel("", ROOT / "static" / "model" / model, None)], None
+    if len(model_dirs) == 1 and (model_dirs[0] / model / "model.json").is_file():
+        return [OurModel("", (model_dirs[0] / model).resolve(), None)], model_dirs[0].resolve()
+    found, labels = [], set()
+    for given in model_dirs:
+        folder = given if (given / "model.json").is_file() else given / model
+        if not (folder / "model.json").is_file():
+            raise BenchError(f"no model.json in {given} or {given / model}: "
+                             f"export one with `python convert/export_tfjs.py --out {folder}`")
+        label = given.resolve().name
+        while label in labels:
+            label += "_"
+        labels.add(label)
+        found.append(OurModel(label if len(model_dirs) > 1 else "", folder.resolve(), f"/model/{label}/model.json"))
+    return found, None
+
+
+def serve_copies(models: list[OurModel], root: Path) -> Path:
+    """Copy each model served by URL into root/<label>/ (the server refuses symlinks out of its folder)."""
+    for ours in models:
+        if ours.url:
+            shutil.copytree(ours.folder, root / ours.url.split("/")[2])
+    return root
+
+
+def system_specs(backends: list[str], mediapipe: list[str], model: str = DEFAULT_MODEL,
+                 models: list[OurModel] | None = None, wasm_threads: list[int] | None = None) -> list[SystemSpec]:
+    specs = []
+    for ours in models or [OurModel("", Path(), None)]:
+        name = f"ours-{ours.label}" if ours.label else "ours"
+        where = f"&modelUrl={ours.url}" if ours.url else ""
+        for b in backends:
+            if b == "wasm-single":
+                specs.append(SystemSpec(f"{name}-wasm-single", "ours", "wasm",
+                                        f"system=ours&backend=wasm&model={model}{where}&build=single"))
+            elif b == "wasm" and wasm_threads:
+                specs += [SystemSpec(f"{name}-wasm-{n}t", "ours", "wasm",
+                                     f"system=ours&backend=wasm&model={model}{where}&threads={n}") for n in wasm_threads]
+            else:
+                specs.append(SystemSpec(f"{name}-{b}", "ours", b, f"system=ours&backend={b}&model={model}{where}"))
     for inference in mediapipe:
         for variant, selection in (("general", 0), ("landscape", 1)):
             cpu = "&cpu=1" if inference == "cpu" else ""
@@ -124,6 +182,27 @@ def frame_path_stats(found: dict) -> dict:
         "frames_each": len(one),
         "size": [found["width"], found["height"]],
     }
+
+
+def profile_table(found: dict, top: int = PROFILE_TOP) -> dict:
+    """tf.profile's kernels over several runs -> ms per frame by op and by op + output shape (a layer)."""
+    runs = found["runs"]
+    by_op: dict[str, list[float]] = {}
+    by_layer: dict[str, list[float]] = {}
+    for kernel in found["kernels"]:
+        ms = float(kernel["ms"] or 0.0)
+        by_op.setdefault(kernel["name"], []).append(ms)
+        shape = "x".join(str(d) for d in (kernel.get("outputShapes") or [[]])[0] or [])
+        by_layer.setdefault(f"{kernel['name']} → {shape}", []).append(ms)
+    total = sum(sum(v) for v in by_op.values()) / runs
+
+    def rows(groups):
+        table = [{"op": name, "ms_per_frame": sum(v) / runs, "calls_per_frame": len(v) / runs,
+                  "share": (sum(v) / runs) / total if total else 0.0} for name, v in groups.items()]
+        return sorted(table, key=lambda row: -row["ms_per_frame"])[:top]
+
+    return {"kernel_ms_per_frame": total, "wall_ms_per_frame": found["wallMs"] / runs, "runs": runs,
+            "by_op": rows(by_op), "by_layer": rows(by_layer)}
 
 
 def is_model_file(path: str) -> bool:
@@ -218,6 +297,32 @@ def schema_problems(report: dict) -> list[str]:
     return problems
 
 
+def backend_label(system: dict) -> str:
+    """'wasm · 2 threads', 'wasm · single-threaded build', or the backend as it is."""
+    wasm = (system.get("details") or {}).get("wasm")
+    if system.get("backend") != "wasm" or not wasm:
+        return system.get("backend", "?")
+    if wasm.get("build") == "simd":
+        return "wasm · single-threaded build"
+    return f"wasm · {wasm['threads']} thread{'s' if wasm['threads'] != 1 else ''}"
+
+
+def profile_markdown(system: dict) -> list[str]:
+    prof = system["profile"]
+    lines = [
+        "",
+        f"Where {system['name']}'s time goes ({backend_label(system)}; tf.profile over {prof['runs']} frames: "
+        f"{prof['kernel_ms_per_frame']:.1f} ms of kernels a frame, {prof['wall_ms_per_frame']:.1f} ms profiled wall time):",
+        "",
+        "| op | ms/frame | share | calls/frame |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {r['op']} | {r['ms_per_frame']:.2f} | {100 * r['share']:.1f}% | {r['calls_per_frame']:.0f} |" for r in prof["by_op"]]
+    lines += ["", "| op → output shape (the heaviest layers) | ms/frame | share | calls/frame |", "|---|---:|---:|---:|"]
+    lines += [f"| {r['op']} | {r['ms_per_frame']:.2f} | {100 * r['share']:.1f}% | {r['calls_per_frame']:.0f} |" for r in prof["by_layer"][:10]]
+    return lines
+
+
 def _fmt(value, digits: int = 1, suffix: str = "") -> str:
     return "—" if value is None else f"{value:.{digits}f}{suffix}"
 
@@ -235,7 +340,7 @@ def render_markdown(report: dict) -> str:
             lines.append(f"| {s['name']} | {s['backend']} | failed: {s['error']} | | | | | |")
             continue
         lines.append(
-            f"| {s['name']} | {s['backend']} | {_fmt(s['miou'], 2)} | {_fmt(s['ms_median'])} | {_fmt(s['ms_p90'])} "
+            f"| {s['name']} | {backend_label(s)} | {_fmt(s['miou'], 2)} | {_fmt(s['ms_median'])} | {_fmt(s['ms_p90'])} "
             f"| {_fmt(s['fps_webcam'], 2)} | {_fmt(s['first_mask_ms'] / 1000, 2)} | {_fmt(s['bytes'] / 1e6, 2)} |"
         )
     if report.get("ratios"):
@@ -268,12 +373,16 @@ def render_markdown(report: dict) -> str:
                 f"| {s['name']} | {_fmt(fp['one_path_ms_median'])} | {_fmt(fp['two_preparations_ms_median'])} "
                 f"| {_fmt(fp['saving_ms_median'])} ({_fmt(low)}–{_fmt(high)}) |"
             )
+    for s in report["systems"]:
+        if s.get("profile"):
+            lines += profile_markdown(s)
     lines += [
         "",
         "Note: measured in one headless Chromium"
         f" ({env.get('chromium', '?')}, WebGL renderer: {env.get('webgl_renderer', '?')}) on"
         f" {env.get('cpu_count', '?')} CPU cores ({env.get('cpu_model', '?')}), load average"
-        f" {env.get('loadavg_start', '?')} at the start. WebGL runs on the CPU (SwiftShader) here, so the"
+        f" {env.get('loadavg_start', '?')} at the start; crossOriginIsolated {env.get('cross_origin_isolated', '?')},"
+        f" WASM threads {env.get('wasm_threads') or '?'}. WebGL runs on the CPU (SwiftShader) here, so the"
         " absolute times say little about a real GPU; compare the ratios, which were measured in the same"
         " run on the same frames. Each system ran on a fresh page in a fresh browser context. ms/frame ="
         " photo in → mask pixels in JS memory (ours: `segment()` without flip, the webcam path; MediaPipe:"
@@ -394,6 +503,8 @@ def run_system(browser, origin: str, spec: SystemSpec, photos, args) -> dict:
         entry["first_mask_ms"] = info.pop("firstMaskMs")
         entry["backend"] = info.pop("backend")
         entry["details"] = info
+        entry["cross_origin_isolated"] = info.get("crossOriginIsolated")
+        entry["wasm_threads"] = (info.get("wasm") or {}).get("threads")
         log(f"  {spec.name}: first mask after {entry['first_mask_ms'] / 1000:.1f} s")
 
         flip = spec.family == "ours" and not args.no_tta
@@ -431,6 +542,13 @@ def run_system(browser, origin: str, spec: SystemSpec, photos, args) -> dict:
         entry["fps_webcam"] = webcam["fps"]
         entry["webcam"] = webcam
         log(f"  {spec.name}: webcam {webcam['width']}x{webcam['height']} {webcam['fps']:.2f} fps ({webcam['frames']} frames)")
+
+        if spec.family == "ours" and spec.backend == "wasm" and args.profile:
+            found = call(page, "window.bench.profile(arg[0], arg[1])", [keep, PROFILE_RUNS],
+                         timeout_s=CALL_TIMEOUT_S + 10 * PROFILE_RUNS)
+            entry["profile"] = profile_table(found)
+            top = entry["profile"]["by_op"][:3]
+            log(f"  {spec.name}: profile " + ", ".join(f"{r['op']} {r['ms_per_frame']:.1f} ms" for r in top))
 
         if spec.family == "ours" and args.frame_path_frames:
             found = call(page, "window.bench.framePath(arg[0], arg[1])", [args.frame_path_frames, FRAME_PATH_WARMUP_FRAMES],
@@ -471,6 +589,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _thread_counts(text: str) -> list[int]:
+    counts = [_positive_int(item) for item in text.split(",") if item.strip()]
+    if not counts:
+        raise argparse.ArgumentTypeError("--wasm-threads: give at least one count, e.g. 1,2")
+    return list(dict.fromkeys(counts))
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -489,8 +614,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--limit-images", type=_positive_int, help="score only the first K photos (quick runs)")
     parser.add_argument("--model", choices=MODEL_CHOICES, default=DEFAULT_MODEL,
                         help=f"which of our models to measure (default {DEFAULT_MODEL}: the one camera frames use)")
-    parser.add_argument("--model-dir", type=Path,
-                        help="folder holding the exported live/ and photo/ TF.js models, served as /model/ (default static/model)")
+    parser.add_argument("--model-dir", type=Path, action="append", default=[],
+                        help="an exported TF.js model folder (holding model.json) to measure, or one holding live/ and "
+                             "photo/ (--model picks); repeat it to time several models in one run (default static/model)")
     parser.add_argument("--backends", default=DEFAULT_BACKENDS,
                         type=lambda t: _choices_list(t, BACKEND_CHOICES, "--backends"),
                         help=f"our TF.js backends, comma-separated from {','.join(BACKEND_CHOICES)} (default {DEFAULT_BACKENDS}; empty: none)")
@@ -503,6 +629,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--frame-path-frames", type=int, default=DEFAULT_FRAME_PATH_FRAMES,
                         help=f"ours: camera frames per way for the frame-path comparison (default {DEFAULT_FRAME_PATH_FRAMES}; 0: skip)")
     parser.add_argument("--no-tta", action="store_true", help="score ours without the page's flip test-time augmentation")
+    parser.add_argument("--wasm-threads", type=_thread_counts, default=None,
+                        help="ours on threaded WASM with each of these thread counts (e.g. 1,2,3) instead of the page's choice")
+    parser.add_argument("--profile", action="store_true",
+                        help=f"ours on WASM: TF.js's time per op over {PROFILE_RUNS} frames (tf.profile), in the report")
     args = parser.parse_args(argv)
     if args.data is None:
         parser.error("--data is required (a mask folder such as ../shared/data/portraits/test)")
@@ -524,7 +654,8 @@ def main(argv=None) -> int:
 
 def run(args) -> dict:
     began = time.monotonic()
-    specs = system_specs(args.backends, args.mediapipe, args.model)
+    models, served = (our_models(args.model_dir, args.model) if args.backends else ([], None))
+    specs = system_specs(args.backends, args.mediapipe, args.model, models, args.wasm_threads)
     families = {spec.family for spec in specs}
     chromium = find_chromium()
     if not chromium:
@@ -533,17 +664,15 @@ def run(args) -> dict:
     if not ffmpeg:
         raise BenchError("ffmpeg not found (apt-get install ffmpeg): it makes the fake-webcam clip")
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401 - used in _run_browser
     except ImportError:
         raise BenchError("playwright (python) is not installed in this environment") from None
     node_modules = ROOT / "node_modules"
     check_node_modules(node_modules, families)
-    model_dir = args.model_dir.resolve() if args.model_dir else None
-    our_model = (model_dir or ROOT / "static" / "model") / args.model
-    if "ours" in families and not (our_model / "model.json").is_file():
-        raise BenchError(f"no model.json in {our_model}: "
-                         f"export one with `python convert/export_tfjs.py --out {our_model}` or pass --model-dir")
+    for ours in models:
+        if not (ours.folder / "model.json").is_file():
+            raise BenchError(f"no model.json in {ours.folder}: "
+                             f"export one with `python convert/export_tfjs.py --out {ours.folder}` or pass --model-dir")
     photos = open_photos(args.data)
     if args.limit_images:
         photos.items = photos.items[: args.limit_images]
@@ -559,8 +688,8 @@ def run(args) -> dict:
         "tta": not args.no_tta,
         "threshold": THRESHOLD,
         "model": args.model,
-        "model_dir": str(our_model),
-        "model_card": _model_card(our_model),
+        "model_dir": [str(ours.folder) for ours in models],
+        "model_card": {ours.label or args.model: _model_card(ours.folder) for ours in models},
         "tfjs": package_version(node_modules, "@tensorflow/tfjs"),
         "mediapipe_selfie_segmentation": package_version(node_modules, "@mediapipe/selfie_segmentation"),
         "cpu_model": cpu_model(),
@@ -571,40 +700,48 @@ def run(args) -> dict:
         "bytes_note": "Resource Timing encodedBodySize (no compression by the dev server), fresh context per system",
     }
     systems = []
-    server, stop = start_server({"MODEL_DIR": model_dir} if model_dir else None)
-    origin = server.origin
-    try:
-        with tempfile.TemporaryDirectory(prefix="greenscreen-bench-") as folder:
-            try:
-                clip = panning_camera_clip(ffmpeg, camera_still(photos, Path(folder)), Path(folder) / "camera.y4m", fps=30)
-            except RuntimeError as error:
-                raise BenchError(str(error)) from None
-            with sync_playwright() as playwright:
-                try:
-                    browser = playwright.chromium.launch(
-                        executable_path=chromium, headless=True,
-                        args=chromium_args(clip),
-                    )
-                except PlaywrightError as error:
-                    raise BenchError(f"chromium did not start: {str(error).splitlines()[0]}") from None
-                try:
-                    environment["chromium"] = browser.version
-                    environment["webgl_renderer"] = _webgl_renderer(browser, origin)
-                    for spec in specs:
-                        log(f"{spec.name} ({len(photos)} photos, {args.frames} frames)")
-                        systems.append(run_system(browser, origin, spec, photos, args))
-                        # Written after every system, so a long run that is stopped keeps what it measured.
-                        write_reports(args, systems, {**environment, "partial": True})
-                finally:
-                    browser.close()
-    finally:
-        stop()
+    with tempfile.TemporaryDirectory(prefix="greenscreen-bench-") as folder:
+        if any(ours.url for ours in models):
+            served = serve_copies(models, Path(folder) / "models")
+        server, stop = start_server({"MODEL_DIR": served} if served else None)
+        try:
+            _run_browser(args, specs, photos, chromium, ffmpeg, server.origin, folder, environment, systems)
+        finally:
+            stop()
+    environment["wasm_threads"] = {s["name"]: s.get("wasm_threads") for s in systems if s.get("wasm_threads")}
     environment["loadavg_end"] = loadavg()
     environment["seconds_total"] = round(time.monotonic() - began, 1)
     report = write_reports(args, systems, environment)
     log(f"wrote {args.json}" + (f" and {args.markdown}" if args.markdown else "") +
         f" in {environment['seconds_total'] / 60:.1f} min")
     return report
+
+
+def _run_browser(args, specs, photos, chromium: str, ffmpeg: str, origin: str, folder: str,
+                 environment: dict, systems: list[dict]) -> None:
+    """One Chromium for every system; appends to `systems`, rewriting the reports after each."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    try:
+        clip = panning_camera_clip(ffmpeg, camera_still(photos, Path(folder)), Path(folder) / "camera.y4m", fps=30)
+    except RuntimeError as error:
+        raise BenchError(str(error)) from None
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=chromium_args(clip))
+        except PlaywrightError as error:
+            raise BenchError(f"chromium did not start: {str(error).splitlines()[0]}") from None
+        try:
+            environment["chromium"] = browser.version
+            environment["webgl_renderer"], environment["cross_origin_isolated"] = _page_facts(browser, origin)
+            for spec in specs:
+                log(f"{spec.name} ({len(photos)} photos, {args.frames} frames)")
+                systems.append(run_system(browser, origin, spec, photos, args))
+                # Written after every system, so a long run that is stopped keeps what it measured.
+                write_reports(args, systems, {**environment, "partial": True})
+        finally:
+            browser.close()
 
 
 def write_reports(args, systems: list[dict], environment: dict) -> dict:
@@ -625,15 +762,16 @@ def _model_card(folder: Path) -> dict | None:
     return {key: card.get(key) for key in ("name", "preset", "input_size", "params", "flops") if key in card}
 
 
-def _webgl_renderer(browser, origin: str) -> str | None:
+def _page_facts(browser, origin: str) -> tuple[str | None, bool | None]:
+    """The WebGL renderer and whether the bench page is cross-origin isolated (threaded WASM)."""
     context = browser.new_context()
     try:
         page = context.new_page()
         page.goto(f"{origin}/bench/index.html?system=none")
         wait_for_bench(page)
-        return page.evaluate("() => window.bench.glRenderer()")
+        return page.evaluate("() => window.bench.glRenderer()"), page.evaluate("() => globalThis.crossOriginIsolated")
     except Exception:  # noqa: BLE001 - a description only
-        return None
+        return None, None
     finally:
         context.close()
 

@@ -81,10 +81,27 @@ def test_every_response_carries_security_headers(client, url):
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
+@pytest.mark.parametrize(
+    "method, url",
+    [("get", "/"), ("get", "/js/app.js"), ("get", "/model/model.json"), ("get", "/vendor/tfjs/tf.min.js"),
+     ("get", "/vendor/tfjs-backend-wasm/tfjs-backend-wasm-simd.wasm"), ("get", "/no/such/file.js"),
+     ("head", "/"), ("post", "/")],
+)
+def test_every_response_is_cross_origin_isolated(client, method, url):
+    # COOP + COEP on the document make it crossOriginIsolated (SharedArrayBuffer: threaded WASM);
+    # COEP on scripts makes workers isolated too; CORP lets the isolated page load our own files.
+    response = getattr(client, method)(url)
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
 def test_csp_allows_only_own_origin():
     directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
     assert directives["default-src"] == "'self'"
-    assert directives["script-src"] == "'self' 'wasm-unsafe-eval'"
+    # blob: only for the threaded WASM build's pthread workers (new Worker(blob:) + importScripts(blob:))
+    assert directives["script-src"] == "'self' 'wasm-unsafe-eval' blob:"
+    assert directives["worker-src"] == "'self' blob:"
     assert directives["connect-src"] == "'self'"  # no fetch/XHR/WebSocket to anywhere else
     assert directives["img-src"] == "'self' blob: data:"
     assert "mediastream:" in directives["media-src"]

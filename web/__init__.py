@@ -6,7 +6,7 @@
 There is deliberately no upload or inference endpoint: segmentation runs in the browser (TF.js), so no
 image ever reaches this server. Every route is GET/HEAD only (anything else answers 405), files are
 resolved with their symlinks and must stay inside the folder they are served from, and every response
-carries a strict Content-Security-Policy.
+carries a strict Content-Security-Policy and the cross-origin isolation headers (COOP, COEP, CORP).
 """
 
 from __future__ import annotations
@@ -71,19 +71,25 @@ MIME_TYPES = {
 # 'wasm-unsafe-eval': compiling WebAssembly (the TF.js WASM backend, MediaPipe on the benchmark page).
 # img-src blob: data:  the uploaded photo is shown from an object URL, the result PNG is a blob.
 # media-src blob: mediastream:  the webcam <video> plays a MediaStream.
-# Measured in headless Chromium with TF.js 4.22: the WebGL and (non-threaded) WASM backends need
-# nothing more, *if* the page loads the es2017 bundles (tf.es2017.min.js): the ES5 tf.min.js calls
-# Function("...") (regenerator-runtime polyfill) at load time and dies under any CSP without
-# 'unsafe-eval'.
+# Measured in headless Chromium with TF.js 4.22: the WebGL and WASM backends need nothing more, *if*
+# the page loads the es2017 bundles (tf.es2017.min.js): the ES5 tf.min.js calls Function("...")
+# (regenerator-runtime polyfill) at load time and dies under any CSP without 'unsafe-eval'.
+# blob: in worker-src and script-src: the threaded WASM build's pthread workers. TF.js 4.22 ships no
+# worker file; it starts each pthread as `new Worker(blob:)` (its glue's worker code, a string in the
+# bundle), and that worker runs `importScripts(blob:)` on a second blob holding the glue's own source
+# (`mainScriptUrlOrBlob`). Without blob: in worker-src the workers are refused; without it in
+# script-src they start and die in importScripts; either way the pool never reports "loaded" and
+# tf.setBackend('wasm') never settles. blob: URLs are minted only by script already running on
+# this origin, so this opens no door to other origins.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'wasm-unsafe-eval'",
+        "script-src 'self' 'wasm-unsafe-eval' blob:",
         "style-src 'self'",
         "img-src 'self' blob: data:",
         "media-src 'self' blob: mediastream:",
         "connect-src 'self'",
-        "worker-src 'self'",
+        "worker-src 'self' blob:",
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
@@ -96,7 +102,10 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    # COOP + COEP make the page cross-origin isolated: SharedArrayBuffer, so TF.js can run its
+    # threaded WASM build. require-corp: everything the page loads is ours and says so (CORP below).
     "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 

@@ -1,7 +1,9 @@
 // The side-by-side benchmark page, driven by bench/browser_bench.py (Playwright). One system per page
 // load, from the query string:
-//   /bench/index.html?system=ours&backend=webgl|wasm[&model=live|photo]
-//                                                          our segmenter (createSegmenter, /js/segmenter/index.js)
+//   /bench/index.html?system=ours&backend=webgl|wasm[&model=live|photo][&modelUrl=/model/NAME/model.json]
+//                     [&threads=N][&build=single]          our segmenter (createSegmenter, /js/segmenter/index.js);
+//                                                          WASM: N threads (default: the page's measured
+//                                                          choice) or TF.js's single-threaded build
 //   /bench/index.html?system=mediapipe&model=0|1[&cpu=1]   MediaPipe Selfie Segmentation, general | landscape;
 //                                                          cpu=1: its TFLite CPU (XNNPACK) inference instead
 //                                                          of the default WebGL one
@@ -36,22 +38,65 @@ function loadScript(url) {
  * Our segmenter exactly as the page builds it (TF.js computing in the WebGL context of a
  * compositor's canvas, as app.js sets it up); masks are float32 person probabilities at model size.
  */
-async function loadOurs(backend, model) {
+async function loadOurs(backend, model, { modelUrl = null, threads = null, build = 'threaded' } = {}) {
   await loadScript('/vendor/tfjs/tf.es2017.min.js');
   await loadScript('/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js');
   const { createSegmenter } = await import('/js/segmenter/index.js');
   const { shareWebGLContext } = await import('/js/segmenter/backend.js');
+  const { setWasmThreadOptions, describeWasmThreads } = await import('/js/segmenter/wasmThreads.js');
   const { createCompositor, outputContext } = await import('/js/compositor/index.js');
+  setWasmThreadOptions({ threads, build }); // read when the WASM backend first starts
   const pageCanvas = document.createElement('canvas'); // the page's #result
   shareWebGLContext(outputContext(pageCanvas));
-  const segmenter = await createSegmenter({ backend, model });
+  const segmenter = await createSegmenter({ backend, model, modelUrl });
   if (segmenter.backend !== backend) throw new Error(`asked for the ${backend} backend, got ${segmenter.backend}`);
+  const tf = globalThis.tf;
+  const wasm = backend === 'wasm' ? describeWasmThreads(tf) : null;
+  if (wasm && threads !== null && build !== 'single' && wasm.threads !== threads) {
+    throw new Error(`asked for ${threads} WASM threads, TF.js runs ${wasm.threads}`);
+  }
+  let videoCompositor = null; // the page's frame path for video frames (videoFrame)
   return {
     backend: segmenter.backend,
-    describe: () => ({ model: segmenter.model, inputSize: segmenter.inputSize, tfjs: globalThis.tf.version?.tfjs ?? null }),
+    describe: () => ({
+      model: segmenter.model,
+      modelUrl: segmenter.modelUrl,
+      inputSize: segmenter.inputSize,
+      tfjs: tf.version?.tfjs ?? null,
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      wasm,
+    }),
     async run(source, { flip = false } = {}) {
       const { data, width, height } = await segmenter.segment(source, { flip });
       return { dtype: 'float32', data, width, height };
+    },
+    /** One frame of a video the way the page exports it: prepared once, then the video path (smoothing). */
+    async runVideo(source, timestamp, smoothing) {
+      videoCompositor ??= createCompositor({ canvas: pageCanvas, compositor: 'webgl2', background: 'color', mirror: false });
+      const frame = videoCompositor.prepare(source, segmenter.inputSize);
+      const mask = await segmenter.segmentForVideo(frame, timestamp, { smoothing });
+      if (!mask.data) throw new Error('the video mask stayed on the GPU: run this on WASM');
+      return { dtype: 'float32', data: Float32Array.from(mask.data), width: mask.width, height: mask.height };
+    },
+    async resetVideo() {
+      await segmenter.resetVideo();
+    },
+    /** TF.js's per-kernel times for `runs` inferences on `sources` (tf.profile: one kernel at a time). */
+    async profile(sources, runs) {
+      const kernels = [];
+      let wallMs = 0;
+      for (let i = 0; i < runs; i++) {
+        const source = sources[i % sources.length];
+        const started = performance.now();
+        const found = await tf.profile(async () => {
+          await segmenter.segment(source);
+        });
+        wallMs += performance.now() - started;
+        for (const k of found.kernels) {
+          kernels.push({ name: k.name, ms: await k.kernelTimeMs, outputShapes: k.outputShapes, run: i });
+        }
+      }
+      return { kernels, runs, wallMs };
     },
     frameWays: () => frameWays(segmenter, createCompositor, pageCanvas),
   };
@@ -177,7 +222,12 @@ async function start() {
   if (which === 'ours') {
     const backend = params.get('backend') ?? 'webgl';
     if (!['webgl', 'wasm'].includes(backend)) throw new Error(`unknown backend ${backend}`);
-    system = await loadOurs(backend, params.get('model') ?? 'live');
+    const threads = params.has('threads') ? Number(params.get('threads')) : null;
+    system = await loadOurs(backend, params.get('model') ?? 'live', {
+      modelUrl: params.get('modelUrl'),
+      threads,
+      build: params.get('build') ?? 'threaded',
+    });
   } else if (which === 'mediapipe') {
     const model = Number(params.get('model') ?? '0');
     if (![0, 1].includes(model)) throw new Error(`unknown MediaPipe model ${model}`);
@@ -293,6 +343,31 @@ window.bench = {
     } finally {
       ways.cleanUp();
       stream.getTracks().forEach((track) => track.stop());
+    }
+  },
+
+  /** Ours only: per-kernel times over `runs` inferences cycling over the stored photos (tf.profile). */
+  async profile(ids, runs) {
+    if (!system.profile) return null;
+    return system.profile(ids.map((id) => images.get(id).image), runs);
+  },
+
+  /**
+   * One decoded video frame (base64 PNG/JPEG) through the system's video path: ours prepares it
+   * as the page does and applies temporal smoothing (`smoothing`); MediaPipe takes it as a frame.
+   * The mask comes back like segmentImage's. `reset` starts a new clip.
+   */
+  async videoFrame(base64, mime, timestamp, smoothing, reset = false) {
+    const bitmap = await createImageBitmap(new Blob([fromBase64(base64)], { type: mime }));
+    try {
+      if (reset) await system.resetVideo?.();
+      const started = performance.now();
+      const mask = system.runVideo ? await system.runVideo(bitmap, timestamp, smoothing) : await system.run(bitmap);
+      const ms = performance.now() - started;
+      const bytes = new Uint8Array(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength);
+      return { dtype: mask.dtype, width: mask.width, height: mask.height, data: toBase64(bytes), ms };
+    } finally {
+      bitmap.close();
     }
   },
 

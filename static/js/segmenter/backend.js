@@ -2,6 +2,7 @@
 // /vendor/tfjs-backend-wasm/…, loaded by the page before its modules).
 
 import { backendFallbackMessage } from '../base/messages.js';
+import { configureWasmThreads, describeWasmThreads } from './wasmThreads.js';
 
 const WASM_PATH = '/vendor/tfjs-backend-wasm/';
 const RESTORE_WAIT_MS = 60_000;
@@ -24,6 +25,7 @@ export async function selectBackend(wanted, onNotice = () => {}, { fresh = false
   const tf = tfGlobal();
   if (!wasmPathSet && tf.wasm?.setWasmPaths) {
     tf.wasm.setWasmPaths(WASM_PATH); // before the WASM backend first initialises
+    configureWasmThreads(tf); // likewise: threaded build and thread count (wasmThreads.js)
     wasmPathSet = true;
   }
   if (fresh) {
@@ -38,6 +40,7 @@ export async function selectBackend(wanted, onNotice = () => {}, { fresh = false
       await tf.ready();
       if (ok && tf.getBackend() === backend) {
         if (backend !== wanted) onNotice(backendFallbackMessage(wanted, backend));
+        if (backend === 'wasm') noticeOneThread(tf, onNotice);
         return backend;
       }
     } catch (error) {
@@ -45,6 +48,17 @@ export async function selectBackend(wanted, onNotice = () => {}, { fresh = false
     }
   }
   throw new Error('No TF.js backend could start (tried WebGL, WASM and CPU).');
+}
+
+/** Say so when WASM runs on one thread for want of cross-origin isolation (once per page). */
+let oneThreadSaid = false;
+function noticeOneThread(tf, onNotice) {
+  const { note } = describeWasmThreads(tf);
+  if (note && !oneThreadSaid) {
+    console.warn(note);
+    onNotice(note);
+    oneThreadSaid = true;
+  }
 }
 
 /**

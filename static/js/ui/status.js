@@ -2,6 +2,7 @@
 // happened (info, notice or error). Errors meant for the user are UserErrors: shown as they are.
 
 import { UserError } from '../base/messages.js';
+import { wasmThreadsLabel } from '../segmenter/wasmThreads.js';
 
 /**
  * createStatusLine(ui, state) → {message(text, kind, topic), error(error), clear(topic), model(text, kind), backend(name)}.
@@ -32,7 +33,8 @@ export function createStatusLine(ui, state) {
       ui.statusModel.dataset.kind = kind;
     },
     backend(name) {
-      ui.statusBackend.textContent = `backend: ${name ?? '—'}`;
+      const threads = name === 'wasm' ? wasmThreadsLabel() : ''; // "2 threads", or why it is one
+      ui.statusBackend.textContent = `backend: ${name ?? '—'}${threads ? ` · ${threads}` : ''}`;
       ui.statusBackend.dataset.kind = name ? 'ok' : 'pending';
     },
   };
