@@ -4,7 +4,9 @@ Writes a teacher model's person probability for every training photo, once, as 8
 (OUT/<source key>/<photo>.png, greenscreen.data.teacher), so a smaller student can be trained on
 them with `python -m greenscreen.train --teacher OUT` (distillation). The photos are read as the
 page reads them (whole photo stretched to the model's input, flip TTA unless --no-tta, bilinear
-back to the photo's size). Maps that exist already are kept: an interrupted run continues.
+back to the photo's size). Photos that come with person boxes (coco-unlabeled's person_boxes.json) are
+also read crop by crop, one crop around each person, and are background outside every box
+(greenscreen.data.boxes). Maps that exist already are kept: an interrupted run continues.
 """
 
 from __future__ import annotations
@@ -46,6 +48,17 @@ def data_specs(args) -> list[str]:
     return [expand(spec) for spec in specs]
 
 
+def boxed_probability(model, image, boxes, tta: bool, batch_size: int):
+    """The teacher's map of a photo with person boxes: the whole photo, and a crop around each person."""
+    from greenscreen.data.boxes import CROP_MARGIN, combine, region, usable
+    from greenscreen.predict import person_probabilities
+
+    regions = [region(box, image.shape[:2], CROP_MARGIN) for box in usable(boxes, image.shape[:2])]
+    views = [image] + [image[top:bottom, left:right] for top, left, bottom, right in regions]
+    maps = person_probabilities(model, views, flip_tta=tta, batch_size=batch_size, fixed_batch=True)
+    return combine(maps[0], list(zip(regions, maps[1:])), boxes)
+
+
 def label(model, source, out: Path, tta: bool, batch_size: int) -> int:
     """Write the maps `source` lacks; returns how many were written."""
     from greenscreen.data.teacher import TeacherMaps
@@ -54,6 +67,8 @@ def label(model, source, out: Path, tta: bool, batch_size: int) -> int:
     maps = TeacherMaps(out, source)
     todo = set(maps.missing())
     indices = [i for i in range(len(source)) if source.name(i) in todo]
+    if getattr(source, "boxes", None) is not None:
+        return label_boxed(model, source, maps, indices, tta, batch_size)
     written = 0
     for start in range(0, len(indices), batch_size):
         names, images = [], []
@@ -72,6 +87,22 @@ def label(model, source, out: Path, tta: bool, batch_size: int) -> int:
             maps.save(name, probability)
             written += 1
         print(f"{source.path}: {min(start + batch_size, len(indices))}/{len(indices)}", flush=True)
+    return written
+
+
+def label_boxed(model, source, maps, indices, tta: bool, batch_size: int) -> int:
+    """`label` for a source with person boxes: one photo (and its crops) at a time."""
+    written = 0
+    for done, i in enumerate(indices, 1):
+        try:
+            image, _ = source.load(i)
+        except DataError as error:
+            source.skip(i, error)
+            continue
+        maps.save(source.name(i), boxed_probability(model, image, source.boxes_of(source.name(i)), tta, batch_size))
+        written += 1
+        if done % batch_size == 0 or done == len(indices):
+            print(f"{source.path}: {done}/{len(indices)} (with a crop per person box)", flush=True)
     return written
 
 

@@ -50,3 +50,21 @@ def test_train_refuses_photos_without_masks_and_without_a_teacher(tmp_path):
                                      "--out", str(tmp_path / "run")])
     with pytest.raises(UsageError, match="teacher"):
         train.open_datasets(options)
+
+
+def test_a_box_guided_map_takes_the_crops_inside_boxes_and_is_background_outside():
+    from greenscreen.data.boxes import combine, region, usable
+
+    whole = np.full((100, 200), 0.3, np.float32)  # a teacher unsure everywhere
+    boxes = [[20, 10, 40, 80], [150, 50, 2, 2]]  # a person, and one too small for a crop of its own
+    assert usable(boxes, whole.shape) == [boxes[0]]
+    crop_region = region(boxes[0], whole.shape, 0.25)
+    assert crop_region == (0, 10, 100, 70)  # grown by a quarter per side, clipped to the photo
+    top, left, bottom, right = crop_region
+    crop_map = np.zeros((bottom - top, right - left), np.float32)
+    crop_map[20:60, 20:40] = 0.95  # the crop sees the person clearly
+    result = combine(whole, [(crop_region, crop_map)], boxes)
+    assert result[30, 35] == pytest.approx(0.95)  # inside the box: the crop's higher probability
+    assert result[12, 22] == pytest.approx(0.3)  # inside the box where the crop says less: the whole map's
+    assert result[5, 100] == 0 and result[95, 190] == 0  # outside every box: background
+    assert result[50, 150] == pytest.approx(0.3)  # the tiny box still keeps what the whole map saw

@@ -4,8 +4,8 @@ Such a source has no hand-made mask to give, so `load` returns `(photo, None)`. 
 no ground truth is needed: `python -m greenscreen.teach` labels it with a teacher's flip-TTA maps,
 and training reads those maps as the target (`--teacher DIR`): the map thresholded at 0.5 stands
 in for the mask and the map itself is the soft target. It is never a validation or test set.
-`ROOT/person_boxes.json` (`{"boxes": {"NAME.jpg": [[x, y, w, h], ...]}}`), when present, is only
-counted in `describe()`: the teacher's map gives the person-aware crops their box.
+`ROOT/person_boxes.json` (`{"boxes": {"NAME.jpg": [[x, y, w, h], ...]}}`), when present, guides the
+teacher (greenscreen.data.boxes: a crop per person, background outside every box).
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ class UnlabeledSource(Source):
         items = [Item(path.name, path) for _, path in sorted(images.items())]
         self.boxes = _read_boxes(root / "person_boxes.json")
         super().__init__(str(root), items, [], subset=UNLABELED)
+
+    def boxes_of(self, name: str) -> list | None:
+        """The photo's person boxes ([x, y, w, h]), or None when the folder has no person_boxes.json."""
+        return None if self.boxes is None else list(self.boxes.get(name, []))
 
     def _load_item(self, item: Item):
         return load_image(item.ref), None
