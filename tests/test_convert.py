@@ -22,7 +22,7 @@ from greenscreen.export.graph_folder import GraphFolderError, swap_into_place, v
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 CONVERTER = REPO_ROOT / "convert" / "export_tfjs.py"
-PARITY_SCRIPT = REPO_ROOT / "tests" / "node" / "parity.mjs"
+PARITY_SCRIPT = REPO_ROOT / "tests" / "parity_scripts" / "parity.mjs"
 
 
 def run_converter(*args, timeout=600) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ import pytest
 from greenscreen.predict import resize_image
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = REPO_ROOT / "tests" / "node" / "stretch.mjs"
+SCRIPT = REPO_ROOT / "tests" / "parity_scripts" / "stretch.mjs"
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 

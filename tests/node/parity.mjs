@@ -1,4 +1,4 @@
-// node tests/node/parity.mjs MODEL_DIR INPUT.npy OUTPUT.npy
+// node tests/parity_scripts/parity.mjs MODEL_DIR INPUT.npy OUTPUT.npy
 //
 // Runs an exported TF.js graph model in Node on the pure-JS 'cpu' backend (tfjs-node does not
 // install here) and writes its output, so tests/test_convert.py can compare it with Keras.
@@ -53,7 +53,7 @@ export function writeNpy(path, shape, data) {
 
 async function main([modelDir, inputPath, outputPath]) {
   if (!modelDir || !inputPath || !outputPath) {
-    console.error('usage: node tests/node/parity.mjs MODEL_DIR INPUT.npy OUTPUT.npy');
+    console.error('usage: node tests/parity_scripts/parity.mjs MODEL_DIR INPUT.npy OUTPUT.npy');
     process.exit(2);
   }
   await tf.setBackend('cpu');

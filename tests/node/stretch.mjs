@@ -1,4 +1,4 @@
-// node tests/node/stretch.mjs IN.rgb WIDTH HEIGHT OUT_WIDTH OUT_HEIGHT OUT.rgb
+// node tests/parity_scripts/stretch.mjs IN.rgb WIDTH HEIGHT OUT_WIDTH OUT_HEIGHT OUT.rgb
 //
 // Stretches a raw 8-bit RGB image with the page's resize rule (static/js/frame/stretch.js) and
 // writes the raw result, so tests/test_stretch_parity.py can compare it with the Python side.
@@ -7,7 +7,7 @@ import { stretchImage } from '../../static/js/frame/stretch.js';
 
 const [input, width, height, outWidth, outHeight, output] = process.argv.slice(2);
 if (!output) {
-  console.error('usage: node tests/node/stretch.mjs IN.rgb WIDTH HEIGHT OUT_WIDTH OUT_HEIGHT OUT.rgb');
+  console.error('usage: node tests/parity_scripts/stretch.mjs IN.rgb WIDTH HEIGHT OUT_WIDTH OUT_HEIGHT OUT.rgb');
   process.exit(2);
 }
 const data = new Uint8ClampedArray(readFileSync(input));
