@@ -190,6 +190,8 @@ def profile_table(found: dict, top: int = PROFILE_TOP) -> dict:
     by_op: dict[str, list[float]] = {}
     by_layer: dict[str, list[float]] = {}
     for kernel in found["kernels"]:
+        if kernel["name"].endswith("__op"):
+            continue  # an op's wrapper (e.g. fusedConv2d__op): its time is its inner kernel's, counted already
         ms = float(kernel["ms"] or 0.0)
         by_op.setdefault(kernel["name"], []).append(ms)
         shape = "x".join(str(d) for d in (kernel.get("outputShapes") or [[]])[0] or [])

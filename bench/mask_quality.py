@@ -1,4 +1,4 @@
-"""python bench/mask_quality.py --data ../shared/data/portraits/test --limit 20 [--frames 30] [--model-dir static/model] [--json runs/mask_quality.json]
+"""python bench/mask_quality.py --data ../shared/data/portraits/test --limit 20 [--frames 30] [--model-dir static/model] [--video ../shared/data/video/parkour ...] [--skip flicker|boundary] [--json runs/mask_quality.json]
 
 Mask quality of the page's GPU compositing pipeline, measured in headless Chromium on the real page
 modules (createSegmenter from /js/segmenter/index.js, buildPipeline from /js/compositor/webgl2/), on the CPU
@@ -13,6 +13,15 @@ modules (createSegmenter from /js/segmenter/index.js, buildPipeline from /js/com
   boundary  boundary F-score (greenscreen.metrics.boundary_f_score, %) and IoU (%) at the photo's
             full resolution, mask thresholded at 0.5, with joint bilateral vs plain bilinear
             upsampling of the same model output, on --limit portraits of --data (images/ + masks/).
+  video     --video CLIP (repeatable; a folder with CLIP.mp4 and masks/00000.png …, e.g. the DAVIS clips
+            in ../shared/data/video/): every frame through our live model's video path on WASM (the
+            page's frame preparation, then segmentForVideo with the page's temporal smoothing; and
+            once without smoothing) next to MediaPipe general (CPU) frame by frame, on the benchmark
+            page. Per frame at the clip's size (mask upsampled bilinearly, threshold 0.5): IoU (mean,
+            minimum, share of frames below 80), flicker (pixels that flip while the truth does not, per
+            frame, in % of the person's area), missed (false negatives: a limb that drops out) and
+            trailing (false positives where the person was in the last 3 frames: a limb that lingers),
+            each in % of the person's area, mean and worst frame.
 
 Prints a table; --json writes the numbers. Needs Debian's chromium, ffmpeg (for the clip) and the
 exported models (static/model/live/ and static/model/photo/, or --model-dir holding both).
@@ -44,85 +53,23 @@ DEFAULT_SMOOTHING = 0.5  # static/js/settings/config.js DEFAULT_VIDEO_CONFIG.smo
 # would first measure WebGL against WASM).
 PIN_BACKEND = "localStorage.setItem('greenscreen.settings.v1', JSON.stringify({backend: 'BACKEND'}))"
 
-# In the page: our own pipeline on an offscreen WebGL2 canvas, fed by the page's segmenter.
-PAGE_SETUP = """async () => {
-    await window.greenscreen.ready;
-    const {buildPipeline} = await import('/js/compositor/webgl2/buildPipeline.js');
-    const canvas = document.createElement('canvas');
-    const gl = canvas.getContext('webgl2', {preserveDrawingBuffer: true});
-    if (!gl) throw new Error('no WebGL2 in this browser');
-    let pipeline = null;
-    let key = '';
-    const meanAbsDiff = (a, b) => { let s = 0; for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]); return s / a.length; };
-    window.__maskBench = {
-        render(source, mask, width, height, settings) {
-            const next = `${width}x${height}/${mask.width}x${mask.height}`;
-            if (next !== key) {
-                pipeline?.cleanUp();
-                canvas.width = width; canvas.height = height;
-                pipeline = buildPipeline({gl, frameSize: {width, height}, maskSize: {width: mask.width, height: mask.height},
-                                          background: 'none', feather: 0, ...settings});
-                key = next;
-            }
-            pipeline.update(settings);
-            pipeline.render({source, mask});
-            return pipeline;
-        },
-        meanAbsDiff,
-        /** 1 bit per pixel (p >= 0.5), base64, row 0 = top. */
-        packBits(values) {
-            const bytes = new Uint8Array(Math.ceil(values.length / 8));
-            for (let i = 0; i < values.length; i++) if (values[i] >= 0.5) bytes[i >> 3] |= 1 << (i & 7);
-            let text = '';
-            for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-            return btoa(text);
-        },
-    };
-    return window.greenscreen.segmenter.inputSize;
-}"""
+# The page side lives in static/bench/maskQuality.js (flicker, boundary) and static/bench/bench.js
+# (video frames, ours and MediaPipe); these call into them.
+PAGE_MODULE = "async (arg) => (await import('/bench/maskQuality.js')).NAME(arg)"
+PAGE_SETUP = PAGE_MODULE.replace("NAME", "setup")
+FLICKER = PAGE_MODULE.replace("NAME", "flicker")
+BOUNDARY = PAGE_MODULE.replace("NAME", "boundary")
 
-FLICKER = """async ({frames, smoothing}) => {
-    const bench = window.__maskBench;
-    const stream = await navigator.mediaDevices.getUserMedia({video: {width: 640, height: 480}});
-    const video = document.createElement('video');
-    video.muted = true; video.playsInline = true; video.srcObject = stream;
-    await video.play();
-    while (video.readyState < 2) await new Promise((r) => setTimeout(r, 20));
-    const segmenter = window.greenscreen.segmenter;
-    const previous = {};
-    const sums = {model: 0, upsampled: 0, smoothed: 0, smoothedUpsampled: 0};
-    let counted = 0;
-    for (let i = 0; i < frames; i++) {
-        const timestamp = await new Promise((r) => video.requestVideoFrameCallback((now) => r(now)));
-        const plain = await segmenter.segment(video);
-        const smoothed = await segmenter.segmentForVideo(video, timestamp, {smoothing});
-        const upsample = (mask) => bench.render(video, mask, video.videoWidth, video.videoHeight, {upsampling: 'bilateral'}).readMask('upsampled');
-        const now = {model: plain.data, upsampled: upsample(plain), smoothed: Float32Array.from(smoothed.data), smoothedUpsampled: upsample(smoothed)};
-        if (i > 0) {
-            for (const name of Object.keys(sums)) sums[name] += bench.meanAbsDiff(now[name], previous[name]);
-            counted++;
-        }
-        Object.assign(previous, now);
-    }
-    stream.getTracks().forEach((t) => t.stop());
-    return {pairs: counted, size: [video.videoWidth, video.videoHeight],
-            ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / counted]))};
-}"""
-
-BOUNDARY = """async ({image}) => {
-    const bench = window.__maskBench;
-    const bytes = Uint8Array.from(atob(image), (c) => c.charCodeAt(0));
-    const bitmap = await createImageBitmap(new Blob([bytes]));
-    const segmenter = await window.greenscreen.segmenterFor('photo');
-    const mask = await segmenter.segment(bitmap, {flip: false});
-    const out = {width: bitmap.width, height: bitmap.height};
-    for (const upsampling of ['bilateral', 'bilinear']) {
-        const pipeline = bench.render(bitmap, mask, bitmap.width, bitmap.height, {upsampling});
-        out[upsampling] = bench.packBits(pipeline.readMask('upsampled'));
-    }
-    bitmap.close();
-    return out;
-}"""
+# Video clips: 24 frames/s (../shared/data/README.md); our video path and MediaPipe frame by frame.
+VIDEO_FPS = 24
+TRAIL_FRAMES = 3  # false positives where the person was in the last 3 frames (and is no more) "linger"
+LOW_IOU = 80.0  # a frame below this is a visible failure
+VIDEO_SYSTEMS = (
+    # (name, bench page query, temporal smoothing or None)
+    ("ours-wasm (smoothing)", "system=ours&backend=wasm&model=live", "smoothing"),
+    ("ours-wasm (no smoothing)", "system=ours&backend=wasm&model=live", 0.0),
+    ("mediapipe-general-cpu", "system=mediapipe&model=0&cpu=1", None),
+)
 
 
 def fail(message: str) -> None:
@@ -141,6 +88,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--backend", choices=["webgl", "wasm"], default="webgl", help="the segmenter's TF.js backend (default webgl)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--skip", choices=["flicker", "boundary"], action="append", default=[], help="leave a measurement out")
+    parser.add_argument("--video", type=Path, action="append", default=[],
+                        help="a clip folder (CLIP.mp4 + masks/NNNNN.png) to score frame by frame, ours vs MediaPipe; repeatable")
     args = parser.parse_args(argv)
     if args.data is None:
         env = os.environ.get("GREENSCREEN_DATA")
@@ -156,6 +105,102 @@ def parse_args(argv=None) -> argparse.Namespace:
     if not 0 <= args.smoothing <= 0.95:
         fail(f"--smoothing {args.smoothing} is outside 0-0.95")
     return args
+
+
+def video_metrics(predictions: list[np.ndarray], truths: list[np.ndarray], trail: int = TRAIL_FRAMES) -> dict:
+    """Per-frame scores of boolean masks against the truth (see the module docstring), summarised."""
+    ious, flicker, missed, trailing, extra = [], [], [], [], []
+    for t, (pred, truth) in enumerate(zip(predictions, truths)):
+        area = max(int(truth.sum()), 1)
+        union = int((pred | truth).sum())
+        ious.append(100.0 * (pred & truth).sum() / union if union else 100.0)
+        false_pos = pred & ~truth
+        missed.append(100.0 * (truth & ~pred).sum() / area)
+        extra.append(100.0 * false_pos.sum() / area)
+        recent = np.zeros_like(truth)
+        for before in truths[max(0, t - trail) : t]:
+            recent |= before
+        trailing.append(100.0 * (false_pos & recent).sum() / area)
+        if t:
+            unexplained = (pred != predictions[t - 1]) & (truth == truths[t - 1])
+            flicker.append(100.0 * unexplained.sum() / area)
+    ious = np.asarray(ious)
+    return {
+        "frames": len(ious),
+        "iou_mean": float(ious.mean()),
+        "iou_min": float(ious.min()),
+        "iou_min_frame": int(ious.argmin()),
+        "share_below_80": float(100.0 * (ious < LOW_IOU).mean()),
+        "flicker_mean": float(np.mean(flicker)) if flicker else 0.0,
+        "missed_mean": float(np.mean(missed)),
+        "missed_max": float(np.max(missed)),
+        "trailing_mean": float(np.mean(trailing)),
+        "trailing_max": float(np.max(trailing)),
+        "false_positive_mean": float(np.mean(extra)),
+        "iou_per_frame": [round(float(v), 2) for v in ious],
+    }
+
+
+def clip_frames(clip: Path, scratch: Path) -> tuple[list[Path], list[Path]]:
+    """The clip's frames decoded to PNGs (ffmpeg, every frame) and its masks, paired by index."""
+    videos = sorted(clip.glob("*.mp4"))
+    masks = sorted((clip / "masks").glob("*.png"))
+    if len(videos) != 1 or not masks:
+        fail(f"{clip} needs one .mp4 and masks/00000.png …")
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        fail("ffmpeg is not installed (apt-get install ffmpeg): needed to decode the clips")
+    out = scratch / clip.name
+    out.mkdir(parents=True)
+    subprocess.run([ffmpeg, "-loglevel", "error", "-i", str(videos[0]), "-vsync", "0", str(out / "%05d.png")],
+                   check=True, timeout=300)
+    frames = sorted(out.glob("*.png"))
+    if len(frames) != len(masks):
+        fail(f"{videos[0].name} decodes to {len(frames)} frames but {clip / 'masks'} holds {len(masks)} masks")
+    return frames, masks
+
+
+def measure_video(browser, origin: str, clips: list[Path], smoothing: float, scratch: Path) -> dict:
+    """Every clip through each of VIDEO_SYSTEMS on a fresh bench page: {clip: {system: metrics}}."""
+    from PIL import Image
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from browser_bench import decode_mask  # noqa: E402 - the bench page's mask format
+
+    from greenscreen.predict import resize_probability
+
+    decoded = {clip.name: clip_frames(clip, scratch) for clip in clips}
+    truths = {name: [np.asarray(Image.open(m).convert("L")) > 127 for m in masks] for name, (_, masks) in decoded.items()}
+    found: dict = {name: {} for name in decoded}
+    for system, query, smooth in VIDEO_SYSTEMS:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(600_000)
+        try:
+            page.goto(f"{origin}/bench/index.html?{query}")
+            page.wait_for_function("() => !!window.bench")
+            info = page.evaluate("() => window.bench.ready")
+            amount = smoothing if smooth == "smoothing" else smooth
+            for name, (frames, _) in decoded.items():
+                started = time.monotonic()
+                predictions, times = [], []
+                for i, frame in enumerate(frames):
+                    result = page.evaluate(
+                        "([b64, t, s, reset]) => window.bench.videoFrame(b64, 'image/png', t, s, reset)",
+                        [base64.b64encode(frame.read_bytes()).decode("ascii"), i * 1000 / VIDEO_FPS, amount or 0, i == 0],
+                    )
+                    times.append(result["ms"])
+                    height, width = truths[name][i].shape
+                    predictions.append(resize_probability(decode_mask(result), (height, width)) >= 0.5)
+                metrics = video_metrics(predictions, truths[name])
+                metrics.update(smoothing=amount, ms_median=float(np.median(times)), backend=info.get("backend"),
+                               wasm=info.get("wasm"), seconds=round(time.monotonic() - started, 1))
+                found[name][system] = metrics
+                print(f"  {name} / {system}: IoU {metrics['iou_mean']:.2f} (min {metrics['iou_min']:.1f}), "
+                      f"flicker {metrics['flicker_mean']:.2f} %", file=sys.stderr, flush=True)
+        finally:
+            context.close()
+    return found
 
 
 def portraits(folder: Path, limit: int) -> list[tuple[Path, Path]]:
@@ -224,11 +269,18 @@ def measure(args) -> dict:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=chromium_args(clip))
+                if args.video:
+                    results["video"] = measure_video(browser, server.origin, args.video, args.smoothing, Path(scratch))
+                    results["video_note"] = ("DAVIS 2016 clips (CC BY-NC 4.0, Perazzi et al., CVPR 2016): bench only; "
+                                             f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+                if "flicker" in args.skip and "boundary" in args.skip:
+                    browser.close()
+                    return results
                 page = browser.new_page()
                 page.set_default_timeout(600_000)
                 page.add_init_script(PIN_BACKEND.replace("BACKEND", args.backend))
-                page.goto(server.url)
-                results["model_input"] = page.evaluate(PAGE_SETUP)
+                page.goto(server.url + "?framepath=main")  # TF.js on the page, where these measures reach (issue 14: a Worker by default)
+                results["model_input"] = page.evaluate(PAGE_SETUP, None)
                 if "flicker" not in args.skip:
                     started = time.monotonic()
                     results["flicker"] = page.evaluate(FLICKER, {"frames": args.frames, "smoothing": args.smoothing})
@@ -255,9 +307,30 @@ def measure(args) -> dict:
     return results
 
 
+VIDEO_COLUMNS = (
+    ("IoU mean", "iou_mean"), ("IoU min", "iou_min"), ("frames < 80 %", "share_below_80"),
+    ("flicker %", "flicker_mean"), ("missed mean %", "missed_mean"), ("missed worst %", "missed_max"),
+    ("trailing mean %", "trailing_mean"), ("trailing worst %", "trailing_max"), ("ms/frame", "ms_median"),
+)
+
+
+def video_table(video: dict) -> str:
+    """Markdown: one row per clip and system, the numbers side by side."""
+    lines = ["| clip | system | " + " | ".join(name for name, _ in VIDEO_COLUMNS) + " |",
+             "|---|---|" + "---:|" * len(VIDEO_COLUMNS)]
+    for clip, systems in video.items():
+        for system, m in systems.items():
+            lines.append(f"| {clip} ({m['frames']}) | {system} | " + " | ".join(f"{m[key]:.1f}" for _, key in VIDEO_COLUMNS) + " |")
+    return "\n".join(lines)
+
+
 def print_table(results: dict) -> None:
     model = ", ".join(f"{kind} {name or '?'}" for kind, name in results["model"].items())
     print(f"models: {model} ({results['model_dir']}), live input {results.get('model_input')}")
+    if results.get("video"):
+        print("\nvideo clips, per frame at the clip's size (% of the person's area for flicker, missed, trailing):\n")
+        print(video_table(results["video"]))
+        print(f"\n{results['video_note']}")
     if not results["shipped_model"]:
         print("note: not the shipped static/model: numbers are for this model only")
     flicker = results.get("flicker")

@@ -181,6 +181,60 @@ def test_system_specs_and_argument_validation():
     assert args.backends == ["wasm"] and args.mediapipe == []
 
 
+def test_threaded_and_single_threaded_wasm_and_thread_counts_are_systems():
+    specs = bench.system_specs(["wasm", "wasm-single"], [])
+    assert [s.name for s in specs] == ["ours-wasm", "ours-wasm-single"]
+    assert specs[1].query.endswith("&build=single") and specs[1].backend == "wasm"
+    counts = bench.system_specs(["wasm"], [], wasm_threads=[1, 2])
+    assert [(s.name, s.query.split("&")[-1]) for s in counts] == [("ours-wasm-1t", "threads=1"), ("ours-wasm-2t", "threads=2")]
+    assert bench.parse_args(["--data", "x", "--json", "y", "--wasm-threads", "2,1,2"]).wasm_threads == [2, 1]
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--data", "x", "--json", "y", "--wasm-threads", "0"])
+
+
+def _exported(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "model.json").write_text("{}")
+    return folder
+
+
+def test_model_dirs_are_model_folders_or_a_folder_holding_live_and_photo(tmp_path):
+    shipped_like = tmp_path / "shipped"
+    _exported(shipped_like / "live")
+    models, served = bench.our_models([shipped_like], "live")
+    assert served == shipped_like.resolve() and models[0].url is None and models[0].label == ""
+    one, two = _exported(tmp_path / "cand-a"), _exported(tmp_path / "runs" / "cand-b" / "live").parent
+    models, served = bench.our_models([one, two], "live")
+    assert served is None
+    assert [(m.label, m.url) for m in models] == [("cand-a", "/model/cand-a/model.json"), ("cand-b", "/model/cand-b/model.json")]
+    names = [s.name for s in bench.system_specs(["wasm"], [], "live", models)]
+    assert names == ["ours-cand-a-wasm", "ours-cand-b-wasm"]
+    assert bench.system_specs(["wasm"], [], "live", models)[0].query.endswith("&modelUrl=/model/cand-a/model.json")
+    root = bench.serve_copies(models, tmp_path / "served")
+    assert (root / "cand-a" / "model.json").is_file() and (root / "cand-b" / "model.json").is_file()
+    with pytest.raises(bench.BenchError, match="no model.json"):
+        bench.our_models([tmp_path / "nothing-here"], "live")
+
+
+def test_profile_table_sums_each_op_per_frame_and_skips_op_wrappers():
+    kernels = [
+        {"name": "fusedConv2d__op", "ms": 9.0, "outputShapes": [[1, 8, 8, 4]]},  # wraps the FusedConv2D below
+        {"name": "FusedConv2D", "ms": 8.0, "outputShapes": [[1, 8, 8, 4]]},
+        {"name": "Concat", "ms": 2.0, "outputShapes": [[1, 8, 8, 8]]},
+        {"name": "FusedConv2D", "ms": 6.0, "outputShapes": [[1, 8, 8, 4]]},
+        {"name": "Concat", "ms": 4.0, "outputShapes": [[1, 8, 8, 8]]},
+    ]
+    table = bench.profile_table({"kernels": kernels, "runs": 2, "wallMs": 30.0})
+    assert table["kernel_ms_per_frame"] == pytest.approx(10.0) and table["wall_ms_per_frame"] == pytest.approx(15.0)
+    assert [(r["op"], r["ms_per_frame"], r["calls_per_frame"]) for r in table["by_op"]] == [("FusedConv2D", 7.0, 1.0), ("Concat", 3.0, 1.0)]
+    assert table["by_op"][0]["share"] == pytest.approx(0.7)
+    assert table["by_layer"][0]["op"] == "FusedConv2D → 1x8x8x4"
+    system = {"name": "ours-wasm", "backend": "wasm", "details": {"wasm": {"threads": 2, "build": "threaded-simd"}}, "profile": table}
+    assert bench.backend_label(system) == "wasm · 2 threads"
+    assert "| FusedConv2D | 7.00 | 70.0% | 1 |" in "\n".join(bench.profile_markdown(system))
+    assert bench.backend_label({"backend": "wasm", "details": {"wasm": {"threads": 1, "build": "simd"}}}) == "wasm · single-threaded build"
+
+
 def test_missing_data_folder_is_a_one_line_error(tmp_path, capsys):
     code = bench.main(["--data", str(tmp_path / "nowhere"), "--json", str(tmp_path / "out.json"), "--mediapipe", "cpu",
                        "--backends", ""])
@@ -255,14 +309,18 @@ def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_da
     assert code == 0 and not failures, failures
     assert bench.schema_problems(report) == []
     names = [s["name"] for s in report["systems"]]
-    assert names == ["ours-webgl", "ours-wasm", "mediapipe-general-gpu", "mediapipe-landscape-gpu",
+    assert names == ["ours-webgl", "ours-wasm", "ours-wasm-single", "mediapipe-general-gpu", "mediapipe-landscape-gpu",
                      "mediapipe-general-cpu", "mediapipe-landscape-cpu"]
+    # cross-origin isolated: the threaded build can run; the single-threaded one says so
+    assert report["environment"]["cross_origin_isolated"] is True
+    assert report["systems"][2]["details"]["wasm"]["build"] == "simd"
+    assert report["environment"]["wasm_threads"]["ours-wasm-single"] == 1
     for system in report["systems"]:
         assert system["images_scored"] == 3  # a mask came back for every photo
         assert system["frames_timed"] == 5
         assert system["csp_violations"] == []
         assert system["webcam"]["width"] == 640 and system["webcam"]["height"] == 480
-    for system in report["systems"][:2]:  # ours: the one frame path measured against two preparations
+    for system in report["systems"][:3]:  # ours: the one frame path measured against two preparations
         assert system["frame_path"]["frames_each"] == 3 and system["frame_path"]["size"] == [640, 480]
     ours_webgl = report["systems"][0]
     assert ours_webgl["backend"] == "webgl"

@@ -198,6 +198,15 @@ function syntheticPhoto() {
   return canvas;
 }
 
+/** A canvas holding `bitmap` (MediaPipe's legacy API takes images, videos and canvases). */
+function onCanvas(bitmap) {
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext('2d').drawImage(bitmap, 0, 0);
+  return canvas;
+}
+
 function toBase64(bytes) {
   let text = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {
@@ -362,7 +371,7 @@ window.bench = {
     try {
       if (reset) await system.resetVideo?.();
       const started = performance.now();
-      const mask = system.runVideo ? await system.runVideo(bitmap, timestamp, smoothing) : await system.run(bitmap);
+      const mask = system.runVideo ? await system.runVideo(bitmap, timestamp, smoothing) : await system.run(onCanvas(bitmap));
       const ms = performance.now() - started;
       const bytes = new Uint8Array(mask.data.buffer, mask.data.byteOffset, mask.data.byteLength);
       return { dtype: mask.dtype, width: mask.width, height: mask.height, data: toBase64(bytes), ms };
