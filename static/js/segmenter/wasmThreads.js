@@ -23,10 +23,11 @@
 export const MAX_WASM_THREADS = 8;
 /**
  * The default: one thread per physical core (half the logical ones), at most 4. Measured on the
- * 2-core dev box (bench/README.md, "Threads"): the live model took 38 ms a frame on one thread and
- * 189 ms on two, because XNNPACK waits at every op for a second thread that shares its core with
- * the page and everything else; so 2 logical cores get 1 thread, and then the single-threaded
- * build, which measured as fast or faster (38.1 vs 38.0, 42 vs 55 ms) without 8 idle workers.
+ * 2-core dev box (bench/README.md, "Threads"), six runs: the live model took 38–72 ms a frame on
+ * one thread of the threaded build and 185–222 ms on two (XNNPACK waits at every one of its ~150
+ * ops a frame for a second thread that shares a core with the page), so 2 logical cores get 1
+ * thread. One thread of the threaded build was as fast as the single-threaded build (median of
+ * the runs 50 vs 54 ms). Counts above 2 were not measurable here (2 cores).
  */
 export const DEFAULT_MAX_THREADS = 4;
 
@@ -72,8 +73,7 @@ export function configureWasmThreads(tf, scope = globalThis) {
   const cores = scope.navigator?.hardwareConcurrency ?? 1;
   const wanted = requested.build !== 'single' && support.threads;
   const threads = chooseThreadCount({ cores, requested: requested.threads, threads: wanted });
-  // One thread by default: the single-threaded build (see DEFAULT_MAX_THREADS); asked for, the threaded one.
-  const single = !wanted || (threads === 1 && requested.threads === null);
+  const single = !wanted;
   if (single) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // the single-threaded SIMD build, said plainly
   } else {
