@@ -6,7 +6,7 @@
 
 The whole photo is stretched (no crop, no letterbox) to the model's input size with PIL bilinear,
 run through the model, optionally averaged with a pass on the mirrored photo, and the person channel
-is bilinearly upsampled back to the photo's size. No TensorFlow here: any Keras 3 backend works.
+is bilinearly upsampled back to the photo's size (the rule and the channel: greenscreen.contract). No TensorFlow here: any Keras 3 backend works.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PIL import Image
 
-PERSON_CHANNEL = 1
+# The contract's rule and channel live in greenscreen.contract; importable from here too, as before.
+from greenscreen.contract import PERSON_CHANNEL, resize_image, resize_probability
+
+__all__ = ["PERSON_CHANNEL", "input_size_of", "person_mask", "person_probabilities", "person_probability",
+           "resize_image", "resize_probability"]
 
 
 def input_size_of(model) -> tuple[int, int]:
@@ -28,31 +31,6 @@ def input_size_of(model) -> tuple[int, int]:
     if height is None or width is None:
         raise ValueError(f"model {model.name!r} has no fixed input size ({shape}); use with_input_size first")
     return int(height), int(width)
-
-
-def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """uint8 HxWx3 photo stretched to `size` (H, W) with PIL bilinear, as float32 0..255.
-
-    The one Python copy of the model contract's resize rule (docs/model-contract.md): evaluation,
-    training's validation batches and the teacher all come through here; the page's WebGL/Canvas
-    resize is checked against it (tests/e2e)."""
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[-1] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected a uint8 HxWx3 RGB image, got {image.dtype} {image.shape}")
-    height, width = size
-    if image.shape[:2] == (height, width):
-        return image.astype(np.float32)
-    resized = Image.fromarray(image).resize((width, height), Image.BILINEAR)
-    return np.asarray(resized, dtype=np.float32)
-
-
-def resize_probability(probability: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """float32 HxW map resized bilinearly to `size` (H, W), staying in float precision."""
-    height, width = size
-    if probability.shape == (height, width):
-        return probability.astype(np.float32)
-    resized = Image.fromarray(probability.astype(np.float32)).resize((width, height), Image.BILINEAR)
-    return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
 def _run(model, batch: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The resize rule, Python against JavaScript: `pytest tests/test_stretch_parity.py`.
 
 The model sees every photo and frame stretched to its input size (docs/model-contract.md). Python
-does it with greenscreen.predict.resize_image, the page with static/js/frame/stretch.js (the CPU
+does it with greenscreen.contract.resize_image, the page with static/js/frame/stretch.js (the CPU
 version of what its GPU frame preparation computes). Both must give the same bytes, or the model
 would see other pixels in the browser than in training and evaluation.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from greenscreen.predict import resize_image
+from greenscreen.contract import resize_image
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = REPO_ROOT / "tests" / "parity_scripts" / "stretch.mjs"

@@ -24,6 +24,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from PIL import Image, ImageFilter
 
+from greenscreen.contract import resize_image
+
 from .errors import DataError
 
 
@@ -177,9 +179,7 @@ def warp_soft(soft: np.ndarray, crop: Crop, out_size: tuple[int, int]) -> np.nda
 
 
 def stretch(image: np.ndarray, mask: np.ndarray, out_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The evaluation/browser resize (greenscreen.predict.resize_image, the one rule) on photo and mask."""
-    from greenscreen.predict import resize_image
-
+    """The evaluation/browser resize (greenscreen.contract.resize_image, the one rule) on photo and mask."""
     out_h, out_w = out_size
     if image.shape[:2] == (out_h, out_w):
         return image, mask

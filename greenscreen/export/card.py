@@ -9,22 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from greenscreen.contract import CONTRACT  # docs/model-contract.md, written into every card
+
 CARD_JSON = "model-card.json"
 CARD_MARKDOWN = "MODEL_CARD.md"
-
-# docs/model-contract.md in machine-readable form, so the page need not hard-code it.
-CONTRACT = {
-    "input": "float32[N, H, W, 3] RGB, values 0-255 (the model rescales inside)",
-    "input_range": [0, 255],
-    "input_channels": "RGB",
-    "layout": "NHWC",
-    "resize": "stretch the whole photo/frame to H x W with bilinear filtering (no crop, no letterbox)",
-    "output": "float32[N, H, W, 2] softmax; channel 0 = background, channel 1 = person",
-    "person_channel": 1,
-    "threshold": 0.5,
-    "upsample": "bilinear, person probability to the photo's size",
-    "flip_tta": "optional second pass on the horizontally flipped photo; person maps averaged",
-}
 
 _TF_DTYPES = {"DT_FLOAT": "float32", "DT_INT32": "int32", "DT_BOOL": "bool", "DT_HALF": "float16"}
 
