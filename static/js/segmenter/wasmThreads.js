@@ -23,11 +23,11 @@
 export const MAX_WASM_THREADS = 8;
 /**
  * The default: one thread per physical core (half the logical ones), at most 4. Measured on the
- * 2-core dev box (bench/README.md, "Threads"), six runs: the live model took 38–72 ms a frame on
- * one thread of the threaded build and 185–222 ms on two (XNNPACK waits at every one of its ~150
+ * 2-core dev box (bench/README.md, "Threads"), seven runs: the live model took 38–83 ms a frame on
+ * one thread of the threaded build and 185–320 ms on two (XNNPACK waits at every one of its ~150
  * ops a frame for a second thread that shares a core with the page), so 2 logical cores get 1
  * thread. One thread of the threaded build was as fast as the single-threaded build (median of
- * the runs 50 vs 54 ms). Counts above 2 were not measurable here (2 cores).
+ * the runs 53 vs 55 ms). Counts above 2 were not measurable here (2 cores).
  */
 export const DEFAULT_MAX_THREADS = 4;
 
