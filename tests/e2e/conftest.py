@@ -235,7 +235,15 @@ PIN_BACKEND = """(backend) => {
 }"""
 
 
-def open_app(browser, server: Server, wait: bool = True, backend: str | None = "webgl") -> tuple[AppPage, object]:
+# Where the frame path runs (static/js/engine/host.js). Tests that reach inside the page (the live
+# segmenter, the compositor, tf.memory(), the mask) run it on the main thread, where those objects
+# live: the same engine object a Worker runs. tests/e2e/test_e2e_worker.py covers the Worker.
+MAIN_THREAD = "main"
+
+
+def open_app(
+    browser, server: Server, wait: bool = True, backend: str | None = "webgl", where: str | None = MAIN_THREAD
+) -> tuple[AppPage, object]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     if backend:
         # runs before the page's scripts on every load; a setting the test changed stays changed
@@ -248,7 +256,7 @@ def open_app(browser, server: Server, wait: bool = True, backend: str | None = "
     page.on("websocket", lambda socket: network.websockets.append(socket.url))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    page.goto(server.url)
+    page.goto(server.url + (f"?framepath={where}" if where else ""))
     app = AppPage(page=page, server=server, network=network, console_errors=errors)
     if wait:
         failure = app.wait_ready()
@@ -264,8 +272,8 @@ def open_page(browser):
     """open_page(server, wait=True) -> AppPage for another server; its context closes after the test."""
     contexts = []
 
-    def opener(server: Server, wait: bool = True, backend: str | None = "webgl") -> AppPage:
-        page, context = open_app(browser, server, wait=wait, backend=backend)
+    def opener(server: Server, wait: bool = True, backend: str | None = "webgl", where: str | None = MAIN_THREAD) -> AppPage:
+        page, context = open_app(browser, server, wait=wait, backend=backend, where=where)
         contexts.append(context)
         return page
 

@@ -210,7 +210,7 @@ def test_canvas2d_fallback_without_webgl2(browser, server, astronaut_png):
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.goto(server.url)
+        page.goto(server.url + "?framepath=main")  # the page's own canvas, without WebGL2
         failure = page.evaluate("() => window.greenscreen.ready.then(() => null, (e) => String(e && e.message || e))")
         assert failure is None, failure
         assert page.evaluate("() => window.greenscreen.compositorKind") == "canvas2d"

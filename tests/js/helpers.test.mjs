@@ -131,4 +131,11 @@ test("stats: nothing before the first frame; a photo's parts add up to its total
   assert.equal(formatPhotoTimes(photo), 'total 15.9 s = reading 3.1 s + finding the person 2.5 s + compositing and display 10.3 s');
   assert.equal(formatStats({ fps: 0, inferenceMs: 2_500, compositeMs: 1, frames: 0, photo }), formatPhotoTimes(photo));
   assert.match(formatPhotoTimes({ ...photo, modelLoadMs: 800 }), /loading the photo model 800 ms/);
+  // the whole wait: the start-up it waited for, downscaling and display are parts of it
+  const whole = { totalMs: 9_000, waitMs: 4_000, decodeMs: 1_000, downscaleMs: 500, modelLoadMs: 0, inferenceMs: 2_000, compositeMs: 1_400, displayMs: 100 };
+  assert.equal(formatPhotoTimes(whole), 'total 9.0 s = waiting for the start-up 4.0 s + reading 1.0 s + downscaling 500 ms + finding the person 2.0 s + compositing 1.4 s + display 100 ms');
+});
+
+test('camera stats: the frame interval and where it goes', () => {
+  assert.equal(formatStats({ fps: 2.1, intervalMs: 476, inferenceMs: 310, compositeMs: 90, frames: 9 }), '2.1 fps · a frame every 476 ms = model 310 ms + compositing 90 ms + the rest 76 ms');
 });

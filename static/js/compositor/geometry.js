@@ -18,7 +18,8 @@ export function blurRadiusFor(strength, width, height) {
 
 /** Natural pixel size of anything texImage2D/drawImage accepts (not its displayed CSS size). */
 export function sourceSize(source) {
-  const width = source.videoWidth || source.naturalWidth || source.width || 0;
-  const height = source.videoHeight || source.naturalHeight || source.height || 0;
+  // a VideoFrame (a camera frame handed to the frame path) has only display and coded sizes
+  const width = source.videoWidth || source.naturalWidth || source.width || source.displayWidth || 0;
+  const height = source.videoHeight || source.naturalHeight || source.height || source.displayHeight || 0;
   return { width, height };
 }

@@ -7,9 +7,9 @@
 //   const recording = createRecordFlow({button, timer, canvas, status});
 //   recording.cameraChanged('on' | 'off');
 
-import { recordingFileName } from './output/names.js';
-import { formatElapsed, recordingProblem, startRecording } from './output/recorder.js';
-import { saveBlob } from './output/saveFile.js';
+import { recordingFileName } from '../output/names.js';
+import { formatElapsed, recordingProblem, startRecording } from '../output/recorder.js';
+import { saveBlob } from '../output/saveFile.js';
 
 export function createRecordFlow({ button, timer, canvas, status, withMicrophone = true }) {
   const problem = recordingProblem({ canvas });

@@ -1,69 +1,30 @@
-// A video file as the source, end to end: choose or drop it → its first frame swapped on screen →
-// Export video → every frame through the live model's video path (temporal smoothing) and the
-// compositor → a WebM download with the original sound when the browser can carry it.
-// Progress, time left and Cancel while it runs; a cancelled export downloads nothing.
+// A video file from the page's side: choose or drop it → the frame path opens it and shows its first
+// frame swapped → Export video → the frame path decodes, segments, composites, encodes and muxes
+// every frame (engine/videoJob.js) while this shows progress, time left and Cancel → the WebM is
+// saved. A cancelled export saves nothing. Export video is only on while a video is on the stage.
 //
-//   const flow = createVideoFlow({ui, status, segmenterFor, compositor: () => current, …});
-//   await flow.choose(file);  await flow.export();  flow.cancel();
+//   const videos = createVideoFlow({ui, state, status, engine, clearStage, showResult});
+//   await videos.choose(file);  await videos.export();  videos.cancel();  videos.forget();
 
-import { filteredSegmenter } from './compositor/mainPerson.js';
-import { renderVideoFrame } from './framePath.js';
-import { openVideoFile } from './input/videoFile.js';
-import { decodeVideoFrames } from './input/videoFrames.js';
-import { exportFileName } from './output/names.js';
-import { saveBlob } from './output/saveFile.js';
-import { exportVideo } from './output/videoExport.js';
-import { UserError } from './base/messages.js';
-import { maskOnCPU } from './segmenter/index.js';
+import { UserError } from '../base/messages.js';
+import { exportFileName } from '../output/names.js';
+import { saveBlob } from '../output/saveFile.js';
 
 function describe(video) {
   const seconds = (video.durationUs / 1e6).toFixed(1);
   const sound = video.audio ? ', with sound' : ', no sound';
-  return `${video.name}: ${video.width}×${video.height}, ${video.frameCount} frames, ${seconds} s${sound}`;
+  return `${video.name}: ${video.width}×${video.height}, ${video.frames} frames, ${seconds} s${sound}`;
 }
 
-/** The first frame of `video` as an ImageBitmap (the decoder is closed again right after). */
-async function firstFrame(video) {
-  const frames = decodeVideoFrames(video.index.video, video.source);
-  try {
-    const { value: frame } = await frames.next();
-    if (!frame) throw new UserError(`${video.name} holds no frame this browser can decode.`);
-    try {
-      return await createImageBitmap(frame);
-    } finally {
-      frame.close();
-    }
-  } finally {
-    await frames.return();
-  }
+function doneMessage(result) {
+  const seconds = (result.elapsedMs / 1000).toFixed(1);
+  const sound = result.audioSkipped ? ` Without sound: ${result.audioSkipped}.` : result.hadAudio ? ' With the original sound.' : '';
+  const codec = result.codec.startsWith('vp8') ? 'VP8' : 'VP9';
+  return `Exported ${result.frames} frames in ${seconds} s (${result.framesPerSecond.toFixed(1)} frames/s, ${codec}).${sound}`;
 }
 
-/**
- * ui: {videoInput, exportVideo, cancelExport, exportProgress, exportProgressText, result}.
- * status: the status line. segmenterFor(kind) → the ready segmenter. compositor() → the current
- * compositor. smoothing() → the temporal smoothing setting. maskFilter(mask) → the mask to draw
- * (e.g. only the main person). beforeStart() stops other sources. onStill(image, mask) keeps the
- * preview as the page's result; onModeChange('video' | 'exporting') tells the page what runs.
- * beforeExportFrame(timestampMs) readies anything timed (a video background) for that frame;
- * afterExport() undoes it.
- */
-export function createVideoFlow({
-  ui,
-  status,
-  segmenterFor,
-  compositor,
-  smoothing = () => 0.5,
-  maskFilter = (mask) => mask,
-  resetFilter = () => {},
-  beforeStart = async () => {},
-  onStill = () => {},
-  onModeChange = () => {},
-  beforeExportFrame = async () => {},
-  afterExport = () => {},
-}) {
-  let video = null; // the opened file
-  let running = null; // {controller, done} while exporting
-  let opening = 0;
+export function createVideoFlow({ ui, state, status, engine, clearStage, showResult }) {
+  const held = { video: null, running: null, opening: 0 };
 
   function showProgress({ fraction, text }) {
     ui.exportProgress.hidden = false;
@@ -72,7 +33,7 @@ export function createVideoFlow({
   }
 
   function setExporting(on) {
-    ui.exportVideo.disabled = on || !video;
+    ui.exportVideo.disabled = on || !held.video;
     ui.cancelExport.hidden = !on;
     ui.videoInput.disabled = on;
     if (!on) {
@@ -81,48 +42,30 @@ export function createVideoFlow({
     }
   }
 
-  /** No video any more (a photo or the camera took the stage, or a file failed): nothing to export. */
+  /** No video on the stage any more (a photo, the camera, or a file that failed). */
   function forget() {
-    video = null;
-    if (!running) ui.exportVideo.disabled = true;
-  }
-
-  /** One frame through the frame path (framePath.js: prepared once for the model and the compositor). */
-  function renderFrame(segmenter, image, timestampMs) {
-    return renderVideoFrame({
-      segmenter: filteredSegmenter(segmenter, maskFilter),
-      compositor,
-      source: image,
-      timestamp: timestampMs,
-      smoothing: smoothing(),
-    });
+    if (held.running) return;
+    held.video = null;
+    ui.exportVideo.disabled = true;
+    engine.forgetVideo().catch(() => {});
   }
 
   async function choose(file) {
-    const mine = ++opening;
-    if (running) await cancel();
-    await beforeStart();
-    forget(); // the earlier video is gone from the stage whatever this one turns out to be
+    const mine = ++held.opening;
+    if (held.running) await cancel();
+    await clearStage();
+    forget(); // the earlier video is gone whatever this one turns out to be
     status.message('Reading the video…');
     try {
-      const opened = await openVideoFile(file);
-      const image = await firstFrame(opened);
-      const segmenter = await segmenterFor('live');
-      await segmenter.resetVideo();
-      resetFilter();
-      // a video-path mask is only valid until the next call: keep a copy as the still's mask
-      const mask = maskOnCPU((await renderFrame(segmenter, image, 0)).mask);
-      await segmenter.resetVideo();
-      if (mine !== opening) {
-        image.close();
-        return null;
-      }
-      video = opened;
-      onStill(image, mask);
-      onModeChange('video');
+      const info = await engine.openVideo(file);
+      if (mine !== held.opening) return null;
+      held.video = info;
+      state.mode = 'video';
+      state.results++;
+      showResult('live');
       ui.exportVideo.disabled = false;
-      status.message(`${describe(opened)}. Press Export video to swap every frame.`);
-      return { width: opened.width, height: opened.height, frames: opened.frameCount, audio: Boolean(opened.audio) };
+      status.message(`${describe(info)}. Press Export video to swap every frame.`);
+      return { width: info.width, height: info.height, frames: info.frames, audio: Boolean(info.audio) };
     } catch (error) {
       status.error(error);
       throw error;
@@ -130,66 +73,48 @@ export function createVideoFlow({
   }
 
   async function runExport() {
-    if (!video) {
+    if (!held.video) {
       status.error(new UserError('Choose a video first (Choose video, or drop one on the page).'));
       return null;
     }
-    if (running) return running.done;
-    const controller = new AbortController();
-    const source = video;
-    const done = (async () => {
+    if (held.running) return held.running;
+    const source = held.video;
+    held.running = (async () => {
       setExporting(true);
-      onModeChange('exporting');
+      state.mode = 'exporting';
       status.message(`Exporting ${source.name}: every frame through the model…`);
-      const hidden = () => (document.hidden ? ' (the tab is hidden: it goes on, a little slower)' : '');
       try {
-        const segmenter = await segmenterFor('live');
-        await segmenter.resetVideo();
-        resetFilter();
-        const result = await exportVideo({
-          video: source,
-          canvas: ui.result,
-          signal: controller.signal,
-          onProgress: (progress) => showProgress({ ...progress, text: progress.text + hidden() }),
-          processFrame: async (image, timestampMs) => {
-            await beforeExportFrame(timestampMs);
-            await renderFrame(segmenter, image, timestampMs);
-          },
-        });
-        await segmenter.resetVideo();
-        saveBlob(result.blob, exportFileName(source.name));
-        const seconds = (result.elapsedMs / 1000).toFixed(1);
-        const sound = result.audioSkipped ? ` Without sound: ${result.audioSkipped}.` : ' With the original sound.';
-        status.message(
-          `Exported ${result.frames} frames in ${seconds} s (${result.framesPerSecond.toFixed(1)} frames/s, ${result.codec.startsWith('vp8') ? 'VP8' : 'VP9'}).${sound}`,
-          result.audioSkipped && source.audio ? 'notice' : 'info',
-        );
-        return { frames: result.frames, framesPerSecond: result.framesPerSecond, bytes: result.blob.size, audioSkipped: result.audioSkipped };
-      } catch (error) {
-        (await segmenterFor('live').catch(() => null))?.resetVideo();
-        if (error?.name === 'AbortError') {
+        const result = await engine.exportVideo();
+        if (!result) {
           status.message('Export cancelled: nothing was saved.');
           return null;
         }
+        saveBlob(result.blob, exportFileName(source.name));
+        status.message(doneMessage(result), result.audioSkipped && result.hadAudio ? 'notice' : 'info');
+        return { frames: result.frames, framesPerSecond: result.framesPerSecond, bytes: result.blob.size, audioSkipped: result.audioSkipped };
+      } catch (error) {
         status.error(new UserError(`The export failed: ${error?.message ?? error}`));
-        console.error(error);
         return null;
       } finally {
-        running = null;
-        afterExport();
+        held.running = null;
+        state.mode = 'video';
         setExporting(false);
-        onModeChange('video');
       }
     })();
-    running = { controller, done };
-    return done;
+    return held.running;
   }
 
   async function cancel() {
-    if (!running) return;
-    const { controller, done } = running;
-    controller.abort();
-    await done;
+    if (!held.running) return;
+    const running = held.running;
+    await engine.cancelExport();
+    await running;
+  }
+
+  /** The frame path's 'exportProgress' event. */
+  function onProgress(progress) {
+    const hidden = document.hidden ? ' (the tab is hidden: it goes on, a little slower)' : '';
+    showProgress({ ...progress, text: progress.text + hidden });
   }
 
   ui.exportVideo.disabled = true;
@@ -203,11 +128,9 @@ export function createVideoFlow({
     export: runExport,
     cancel,
     forget,
+    onProgress,
     get exporting() {
-      return running !== null;
-    },
-    get video() {
-      return video ? { name: video.name, width: video.width, height: video.height, frames: video.frameCount } : null;
+      return held.running !== null;
     },
   };
 }

@@ -21,6 +21,7 @@ export function capToPixels(width, height, maxPixels) {
 }
 
 async function decodeWithImageElement(blob) {
+  if (typeof Image !== 'function') throw new Error('no <img> here (a Worker)');
   const url = URL.createObjectURL(blob);
   try {
     const image = new Image();
@@ -53,10 +54,12 @@ export async function decodeImageFile(file) {
 
 /**
  * Decode a photo and shrink it to at most `maxPixels` (aspect ratio kept). Returns
- * {image: ImageBitmap, width, height, originalWidth, originalHeight, capped}.
+ * {image: ImageBitmap, width, height, originalWidth, originalHeight, capped, decodeMs, downscaleMs}.
  */
 export async function loadPhoto(file, maxPixels) {
+  const started = performance.now();
   let image = await decodeImageFile(file);
+  const decoded = performance.now();
   const originalWidth = image.width;
   const originalHeight = image.height;
   if (!originalWidth || !originalHeight) throw new UserError(decodeFailureMessage(file));
@@ -77,7 +80,9 @@ export async function loadPhoto(file, maxPixels) {
       full.close();
     }
   }
-  return { image, width: image.width, height: image.height, originalWidth, originalHeight, capped: target.capped };
+  const downscaleMs = performance.now() - decoded;
+  const decodeMs = decoded - started;
+  return { image, width: image.width, height: image.height, originalWidth, originalHeight, capped: target.capped, decodeMs, downscaleMs };
 }
 
 function firstImageFile(fileList) {

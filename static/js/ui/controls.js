@@ -32,7 +32,7 @@ export function syncControls(ui, settings) {
 
 /**
  * Bind the controls. handlers: change(changes, {structural}) for settings, backend(name),
- * uploadBackground(file), forgetBackground(), toggleWebcam(), download().
+ * measureAgain(), uploadBackground(file), forgetBackground(), toggleWebcam(), download().
  */
 export function bindControls(ui, handlers) {
   ui.backgroundSelect.addEventListener('change', () =>
@@ -46,6 +46,7 @@ export function bindControls(ui, handlers) {
   ui.tta.addEventListener('change', () => handlers.change({ photoFlipTTA: ui.tta.checked }));
   ui.mainPerson.addEventListener('change', () => handlers.change({ mainPerson: ui.mainPerson.checked }));
   ui.backendSelect.addEventListener('change', () => handlers.backend(ui.backendSelect.value));
+  ui.backendMeasure.addEventListener('click', () => handlers.measureAgain());
   ui.backgroundInput.addEventListener('change', () => {
     const file = ui.backgroundInput.files?.[0];
     ui.backgroundInput.value = ''; // choosing the same file again still fires "change"

@@ -42,24 +42,45 @@ export function formatMs(ms) {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** A photo's parts, in the order they happen: [key, words]. Parts under 1 ms are left out. */
+const PHOTO_PARTS = [
+  ['waitMs', 'waiting for the start-up'],
+  ['decodeMs', 'reading'],
+  ['downscaleMs', 'downscaling'],
+  ['modelLoadMs', 'loading the photo model'],
+  ['inferenceMs', 'finding the person'],
+  ['compositeMs', 'compositing'],
+  ['displayMs', 'display'],
+];
+
 /**
- * A photo's wait, whole and in parts that add up to it: "total 15.9 s = reading 3.1 s + finding
- * the person 2.5 s + compositing and display 10.3 s" (+ loading the photo model, the first time).
+ * A photo's wait from choosing the file to its pixels on screen, whole and in parts that add up to
+ * it: "total 15.9 s = reading 3.1 s + finding the person 2.5 s + compositing 10.3 s + display 20 ms".
+ * (An older record without displayMs counted display in compositeMs: "compositing and display".)
  */
-export function formatPhotoTimes({ totalMs, decodeMs, modelLoadMs = 0, inferenceMs, compositeMs }) {
-  const parts = [`reading ${formatMs(decodeMs)}`];
-  if (modelLoadMs >= 1) parts.push(`loading the photo model ${formatMs(modelLoadMs)}`);
-  parts.push(`finding the person ${formatMs(inferenceMs)}`, `compositing and display ${formatMs(compositeMs)}`);
-  return `total ${formatMs(totalMs)} = ${parts.join(' + ')}`;
+export function formatPhotoTimes(photo) {
+  const parts = PHOTO_PARTS.filter(([key]) => photo[key] >= 1 || key === 'decodeMs' || key === 'inferenceMs').map(([key, words]) => {
+    const label = key === 'compositeMs' && photo.displayMs === undefined ? 'compositing and display' : words;
+    return `${label} ${formatMs(photo[key] ?? 0)}`;
+  });
+  if (!parts.some((part) => part.startsWith('compositing'))) parts.push(`compositing ${formatMs(photo.compositeMs ?? 0)}`);
+  return `total ${formatMs(photo.totalMs)} = ${parts.join(' + ')}`;
 }
 
 /**
- * One line for the stats bar: a photo's timings (`photo`), or the camera's, e.g. "24.8 fps ·
- * inference 31.2 ms · compositing 4.1 ms". Empty until there is something measured (`frames`).
+ * One line for the stats bar: a photo's timings (`photo`), or the camera's: its rate, how often a
+ * frame comes (`intervalMs`) and where that time goes, e.g. "2.1 fps · a frame every 476 ms =
+ * model 310 ms + compositing 90 ms + the rest 76 ms" (the rest: waiting for the camera, handing
+ * the frame over). Empty until there is something measured (`frames`).
  */
-export function formatStats({ fps, inferenceMs, compositeMs, frames = null, photo = null }) {
+export function formatStats({ fps, inferenceMs, compositeMs, frames = null, photo = null, intervalMs = 0 }) {
   if (photo) return formatPhotoTimes(photo);
   if (frames === 0) return '';
+  if (intervalMs > 0) {
+    const rest = Math.max(0, intervalMs - inferenceMs - compositeMs);
+    const split = `model ${formatMs(inferenceMs)} + compositing ${formatMs(compositeMs)} + the rest ${formatMs(rest)}`;
+    return `${fps.toFixed(1)} fps · a frame every ${formatMs(intervalMs)} = ${split}`;
+  }
   const parts = [];
   if (fps > 0) parts.push(`${fps.toFixed(1)} fps`);
   parts.push(`inference ${inferenceMs.toFixed(1)} ms`);

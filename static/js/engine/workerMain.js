@@ -1,0 +1,33 @@
+// Inside the frame path's Worker: one engine (frameEngine.js) on the OffscreenCanvas the page
+// transferred, answering the page's calls ({id, method, args} → {type: 'reply', id, value | error})
+// and forwarding the engine's events ({type: 'event', name, data}).
+
+import { UserError } from '../base/messages.js';
+import { createFrameEngine } from './frameEngine.js';
+
+export function serve(scope) {
+  let engine = null;
+  const emit = (name, data) => scope.postMessage({ type: 'event', name, data });
+
+  async function run(method, args) {
+    if (method === 'init') {
+      const [{ canvas, compositorChoice }] = args;
+      engine = createFrameEngine({ canvas, compositorChoice, emit });
+      return { ok: true };
+    }
+    if (!engine || typeof engine[method] !== 'function') throw new Error(`The frame path has no method ${method}`);
+    return engine[method](...args);
+  }
+
+  scope.onmessage = async ({ data: { id, method, args } }) => {
+    try {
+      const value = await run(method, args);
+      scope.postMessage({ type: 'reply', id, value });
+    } catch (error) {
+      if (!(error instanceof UserError)) console.error(error);
+      const message = error?.message ?? String(error);
+      scope.postMessage({ type: 'reply', id, error: { message, name: error?.name ?? 'Error', user: error instanceof UserError } });
+    }
+  };
+  scope.postMessage({ type: 'booted' });
+}
