@@ -1,6 +1,6 @@
 """What every greenscreen command shares: one-line errors, sizes, loading a model file, quiet TensorFlow.
 
-    from greenscreen.cli_common import UsageError, load_model_file, parse_size, run_command
+    from greenscreen.cli_common import UsageError, load_model_file, parse_size, run_command, size_argument
 
     def main(argv=None):
         return run_command(lambda: work(parse_args(argv)))   # `error: ...` on one line, exit status 2
@@ -80,6 +80,17 @@ def parse_size(text, multiple: int | None = 32) -> tuple[int, int]:
     if multiple and any(side % multiple for side in sides):
         raise UsageError(f"size {sides[0]}x{sides[1]} does not work: height and width must be multiples of {multiple}")
     return sides[0], sides[1]
+
+
+def size_argument(text: str) -> tuple[int, int]:
+    """The argparse `type` of every --size N|HxW: sides positive; the preset's own multiple is checked
+    once the model is known (on re-targeting)."""
+    import argparse
+
+    try:
+        return parse_size(text, multiple=None)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def check_keras_file(path) -> Path:

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 # Keras (and with it TensorFlow) is imported only once the arguments and data look right: user errors stay fast.
-from greenscreen.cli_common import UsageError, first_line, load_model_file, parse_size, run_command, whole_number
+from greenscreen.cli_common import (UsageError, first_line, load_model_file, run_command, size_argument,
+                                    whole_number)
 from greenscreen.data import DataError, open_source
 from greenscreen.gallery import WorstGallery
 from greenscreen.metrics import BOUNDARY_TOLERANCE_FRACTION, THRESHOLD, ScoreBoard
@@ -26,14 +27,6 @@ from greenscreen.run_folder import write_json_atomically
 
 DEFAULT_BATCH_SIZE = 8
 DEFAULT_WORST = 24
-
-
-def size_argument(text: str) -> tuple[int, int]:
-    """--size N|HxW; whether the model's preset can take it is checked once the model is loaded."""
-    try:
-        return parse_size(text, multiple=None)
-    except UsageError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 positive_int = whole_number(1, what="the value")

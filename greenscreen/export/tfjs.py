@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from greenscreen.cli_common import UsageError, first_line, parse_size, quiet_native_logs
+from greenscreen.cli_common import UsageError, first_line, quiet_native_logs, size_argument
 from greenscreen.cli_common import check_keras_file as cli_check_keras_file
 from greenscreen.export.card import build_card, read_training_card, write_card
 from greenscreen.export.graph_folder import GraphFolderError, make_staging_folder, swap_into_place, verify_graph_model
@@ -88,16 +88,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"weight storage (default {DEFAULT_QUANTIZE})")
     parser.add_argument("--shard-mb", type=_positive_float, default=DEFAULT_SHARD_MB,
                         help=f"weight shard size in MB (default {DEFAULT_SHARD_MB})")
-    parser.add_argument("--size", type=_size_argument, default=None,
+    parser.add_argument("--size", type=size_argument, default=None,
                         help="re-target the input size before export, HxW or N (multiples of the preset's stride)")
     return parser.parse_args(argv)
-
-
-def _size_argument(text: str) -> tuple[int, int]:
-    try:
-        return parse_size(text, multiple=None)  # the preset's own multiple is checked on re-targeting
-    except UsageError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive_float(text: str) -> float:
