@@ -1,15 +1,151 @@
-"""The model card: what the page reads (model-card.json) and what people read (MODEL_CARD.md).
+"""Both model cards, built here and nowhere else.
 
-The converter computes the facts it can see (size, parameters, FLOPs, files, tensor
-names, conversion settings) and merges them over the training card the lead ships
-next to the model (`<model stem>.card.json`: training facts, metrics, data licences).
+1. The training card, models/NAME.card.json: `greenscreen ship` hands over what it measured and the
+   run folders' records (`stage_record` per stage of the lineage); the references, targets, data
+   licences and augmentation text it quotes live below.
+2. The exported card, static/model/NAME/model-card.json (the page reads it) and MODEL_CARD.md
+   (people read it): the converter computes the facts it can see (size, parameters, FLOPs, files,
+   tensor names, conversion settings) and merges them over the training card beside the model.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from greenscreen.contract import CONTRACT  # docs/model-contract.md, written into every card
+
+if TYPE_CHECKING:
+    from greenscreen.run_folder import RunFolder
+
+# ---------------------------------------------------------------- the training card (models/NAME.card.json)
+
+# Numbers we compare with, measured on the same photos (../shared/data/README.md) or published.
+REFERENCES = {
+    "portraits_test": {"mediapipe_selfie_general": 96.19, "mediapipe_selfie_landscape": 95.85},
+    "coco_person_120": {"mediapipe_selfie_general": 72.30, "mediapipe_selfie_landscape": 70.41,
+                        "writeup_2017_fc_densenet103": 84.6},
+}
+# What each model is judged by (issue targets); the card says where it stands.
+TARGETS = {
+    "photo": {"portraits_test": 96.7, "coco_person_120": 80.0, "tta": True},
+    "live": {"portraits_test": 96.2, "coco_person_120": 72.3, "tta": False},
+}
+DATA_LICENCES = {
+    "portraits": "Flickr portrait set (Shen et al., 'Automatic Portrait Segmentation for Image Stylization', 2016), "
+                 "released for research use; photos under their Flickr licences",
+    "coco-person": "COCO val2017 (Lin et al. 2014): annotations CC BY 4.0, each image under its Flickr licence",
+    "coco-unlabeled": "COCO train2017 photos of people without masks (Lin et al. 2014), each under its Flickr "
+                      "licence; used only through a teacher's maps",
+    "ccp": "Clothing Co-Parsing (Yang, Luo and Lin, 'Clothing Co-Parsing by Joint Image Segmentation and "
+           "Labeling', CVPR 2014), Apache-2.0",
+}
+AUGMENTATION = ("scale/aspect crops (half of them around the person), flip, small rotation, colour jitter, "
+                "gamma and low light, blur, sensor noise, JPEG softness")
+TEST_DATA = ("portraits/test (264) and the 120 filter-passing COCO-person photos: scored here, never trained on; "
+             "COCO-120 is also the validation set checkpoints were chosen on")
+
+
+def stage_record(run: RunFolder) -> dict:
+    """One training stage as the run folder recorded it."""
+    config, state, options = run.config, run.state, run.options
+    samples = config.get("steps_per_epoch", 0) * options.get("batch_size", 0)
+    record = {
+        "run": str(run.path),
+        "preset": options.get("preset"),
+        "input_size": options.get("size"),
+        "epochs": state.get("epoch"),
+        "best_epoch": state.get("best_epoch"),
+        "best_val_miou": round(state.get("best_val_miou", -1), 2),
+        "samples_per_epoch": samples,
+        "samples_seen": samples * (state.get("epoch") or 0),
+        "minutes": round(run.train_seconds() / 60, 1),
+        "optimizer": f"{options.get('optimizer', 'rmsprop')}, lr {options.get('lr')}, {options.get('schedule')} "
+                     f"schedule" + (f", warm-up {options['warmup_epochs']} epochs" if options.get("warmup_epochs") else ""),
+        "batch_size": options.get("batch_size"),
+        "loss": "pixel cross-entropy" + (f" + {options['dice_weight']} x soft Dice" if options.get("dice_weight") else "")
+                + (f"; {options.get('teacher_weight', 0.5)} of the cross-entropy against a teacher's maps ({options['teacher']})"
+                   if options.get("teacher") else ""),
+        "encoder": ("ImageNet weights" if options.get("pretrained", True) else "random") + (
+            f", frozen up to {'all' if options.get('freeze_encoder') == 'all' else 'stride ' + str(options['freeze_encoder'])}"
+            if options.get("freeze_encoder") else ", trained (BatchNorm statistics frozen)"),
+        "starts_from": options.get("init_weights") or "ImageNet encoder + fresh up path",
+        "train": [{key: source.get(key) for key in ("path", "subset", "count", "weight")}
+                  for source in config.get("data", {}).get("train", [])],
+        "validation": [{key: source.get(key) for key in ("path", "subset", "count")}
+                       for source in config.get("data", {}).get("val", [])],
+        "hardware": config.get("environment", {}).get("hardware"),
+        "keras": f"{config.get('environment', {}).get('keras')} ({config.get('environment', {}).get('backend')} backend)",
+    }
+    if options.get("mixed_precision"):
+        record["precision"] = "mixed bfloat16"
+    return record
+
+
+def encoder_facts(preset_config: dict) -> dict | None:
+    if not preset_config.get("encoder"):
+        return None
+    from greenscreen.encoders.weights import SOURCES
+
+    source = SOURCES[preset_config["encoder"]]
+    return {"name": preset_config["encoder"], "blocks_kept": preset_config.get("encoder_blocks"),
+            "weights": source.reference, "package": source.package, "licence": source.licence}
+
+
+def data_licences(stages: list[dict]) -> dict:
+    used = " ".join(str(source.get("path")) for stage in stages for source in stage["train"] + stage["validation"])
+    return {name: text for name, text in DATA_LICENCES.items() if name in used}
+
+
+def describe(name: str, preset: str, encoder: dict | None, stages: list[dict]) -> str:
+    hardware = sorted({stage["hardware"] for stage in stages if stage.get("hardware")})
+    minutes = sum(stage["minutes"] for stage in stages)
+    use = "uploaded photos (quality first; flip TTA)" if name == "photo" else "the webcam and video (real time)"
+    down = (f"an ImageNet {encoder['name']} down path ({encoder['blocks_kept']} blocks, {encoder['licence']})"
+            if encoder else "a down path trained from scratch")
+    teacher = next((stage["loss"].split("against ")[1] for stage in stages if "teacher" in stage["loss"]), None)
+    return (f"The {name} model: FC-DenseNet preset `{preset}` for {use}, with {down} and the Tiramisu's up path "
+            f"(dense blocks, transition up, skip connections at each stride). Trained in {len(stages)} stage(s), "
+            f"{minutes:.0f} minutes in all, on {'; '.join(hardware) or 'unrecorded hardware'}"
+            + (f", distilled from {teacher}" if teacher else "") + ".")
+
+
+def scored_metrics(name: str, key: str, with_tta: dict, without: dict) -> dict:
+    """The card's entry for one test set: the scores as the page runs model NAME, both mIoUs, target, references."""
+    shipped = with_tta if TARGETS[name]["tta"] else without
+    return {**shipped, "miou_with_flip_tta": with_tta["miou"], "miou_without_flip_tta": without["miou"],
+            "target": TARGETS[name][key], "reference": REFERENCES[key]}
+
+
+def training_card(*, name: str, preset: str, input_size: tuple[int, int], encoder: dict | None, stages: list[dict],
+                  metrics: dict, flops: int | None, shipped: str, description: str | None = None) -> dict:
+    """models/NAME.card.json: what the run folders recorded, the encoder's provenance and the scores."""
+    tta = TARGETS[name]["tta"]
+    how = ("mean per-image person IoU at threshold 0.5 (percent), whole photo stretched to the input, bilinear "
+           "upsampling to full size, "
+           + ("flip TTA as the page does for photos" if tta else "no TTA (as the page runs the webcam)")
+           + "; greenscreen.evaluate")
+    return {
+        "name": name,
+        "description": description or describe(name, preset, encoder, stages),
+        "preset": preset,
+        "input_size": list(input_size),
+        "encoder": encoder,
+        "training": {
+            "minutes": round(sum(stage["minutes"] for stage in stages), 1),
+            "samples_seen": sum(stage["samples_seen"] for stage in stages),
+            "augmentation": AUGMENTATION,
+            "stages": stages,
+        },
+        "data": {"test": TEST_DATA},
+        "licences": data_licences(stages),
+        "metrics": {"how": how, **metrics},
+        "flops_at_input_size": flops,
+        "shipped": shipped,
+    }
+
+
+# ---------------------------------------------------------------- the exported card (model-card.json, MODEL_CARD.md)
 
 CARD_JSON = "model-card.json"
 CARD_MARKDOWN = "MODEL_CARD.md"
