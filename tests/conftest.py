@@ -1,12 +1,18 @@
-"""Shared pytest fixtures: the real data folder (skipped when absent) and a stand-in real photo.
+"""Shared pytest fixtures: the real data folder (skipped when absent), a stand-in real photo, and one
+tiny trained run for the whole session.
 
 The data lives outside the repo (../shared/data, or $GREENSCREEN_DATA) and is never copied in; tests
 that need it use the `data_dir`/`portraits_test_dir` fixtures and are skipped on machines without it.
+Tests that need *a* trained model (evaluate, teach, ship, skipping bad photos) share `tiny_run`; only
+the tests about training itself (test_train*.py, the student in test_distill.py) train their own.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,3 +71,34 @@ def astronaut_png(astronaut: np.ndarray, tmp_path_factory: pytest.TempPathFactor
     path = tmp_path_factory.mktemp("photos") / "astronaut.png"
     Image.fromarray(astronaut).save(path)
     return path
+
+
+@dataclass(frozen=True)
+class TinyRun:
+    """A finished training run: `path` holds best.keras, last.keras, config.json, state.json, log.csv."""
+
+    path: Path
+    data: Path  # the mask folder it trained and validated on: tests.synthetic.mixed_folder (6 good pairs)
+    stderr: str  # what training wrote on stderr: a `warning:` line per skipped pair among it
+
+    @property
+    def model(self) -> Path:
+        return self.path / "best.keras"
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> TinyRun:
+    """One tiny trained run for the session: tiramisu_lite at 32 px, one epoch, through `greenscreen.train`'s
+    main on a folder with one of each skippable problem. Read it, never write into it."""
+    from greenscreen import train
+    from tests.synthetic import mixed_folder
+
+    root = tmp_path_factory.mktemp("tiny_run")
+    data = mixed_folder(root / "data")
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        status = train.main(["--train", str(data), "--val", str(data), "--preset", "tiramisu_lite", "--size", "32",
+                             "--epochs", "1", "--batch-size", "4", "--workers", "0", "--preview-count", "2",
+                             "--out", str(root / "run")])
+    assert status == 0, stderr.getvalue()[-3000:]
+    return TinyRun(root / "run", data, stderr.getvalue())

@@ -1,5 +1,6 @@
 """Distillation: a teacher's maps are written once per photo, travel through the same crop as the photo,
-and enter the loss as soft targets; a tiny student trains on them end to end."""
+and enter the loss as soft targets; a tiny student trains on them end to end (the teacher: the session's
+tiny trained run)."""
 
 import json
 
@@ -73,14 +74,12 @@ def test_a_map_of_the_wrong_size_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_teach_then_train_a_student_on_the_maps(tmp_path, capsys):
+def test_teach_then_train_a_student_on_the_maps(tiny_run, tmp_path, capsys):
     data = make_mask_folder(tmp_path / "data", count=4)
-    teacher_run = tmp_path / "teacher-run"
-    assert train.main(["--train", str(data), "--val", str(data), "--preset", "tiramisu_lite", "--size", "32",
-                       "--epochs", "1", "--batch-size", "2", "--workers", "0", "--out", str(teacher_run)]) == 0
+    teacher = tiny_run.model  # the session's tiny trained run (tests/conftest.py) is the teacher
     maps_dir = tmp_path / "maps"
     people = photo_folder(tmp_path / "people")  # photos without masks: the teacher labels them too
-    assert teach.main(["--model", str(teacher_run / "best.keras"), "--data", str(data),
+    assert teach.main(["--model", str(teacher), "--data", str(data),
                        "--data", f"{people}:unlabeled", "--out", str(maps_dir)]) == 0
     assert len(list((maps_dir / source_key(open_source(f"{people}:unlabeled", allow_unlabeled=True))).glob("*.png"))) == 4
     folder = maps_dir / source_key(open_source(str(data)))
@@ -90,7 +89,7 @@ def test_teach_then_train_a_student_on_the_maps(tmp_path, capsys):
     assert json.loads((maps_dir / "teacher.json").read_text())["flip_tta"] is True
     # Running it again writes nothing new (an interrupted run continues where it stopped).
     capsys.readouterr()
-    assert teach.main(["--model", str(teacher_run / "best.keras"), "--data", str(data), "--out", str(maps_dir)]) == 0
+    assert teach.main(["--model", str(teacher), "--data", str(data), "--out", str(maps_dir)]) == 0
     assert "0 new maps" in capsys.readouterr().out
 
     student = tmp_path / "student"

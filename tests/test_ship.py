@@ -1,5 +1,5 @@
 """greenscreen ship: a run's lineage becomes the card (read from the run folders, not written by hand),
-then a tiny trained run is scored, saved under models/ and exported for the page."""
+then the session's tiny trained run (tests/conftest.py) is scored, saved under models/ and exported for the page."""
 
 import json
 
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from greenscreen import ship, train
+from greenscreen import ship
+from greenscreen.export import card
 from greenscreen.run_folder import RunFolder
 from tests.synthetic import make_mask_folder
 
@@ -34,16 +35,16 @@ def test_the_card_follows_the_lineage_and_says_what_was_recorded(tmp_path):
                       hardware="NVIDIA H200")
     lineage = second.lineage()
     assert [run.path for run in lineage] == [first.path, second.path]
-    stages = [ship.stage_record(run) for run in lineage]
+    stages = [card.stage_record(run) for run in lineage]
     assert [s["minutes"] for s in stages] == [20.0, 60.0]
     assert stages[0]["samples_seen"] == 12 * 160 and stages[1]["samples_seen"] == 30 * 120
     assert "frozen up to all" in stages[0]["encoder"] and "stride 4" in stages[1]["encoder"]
     assert stages[1]["starts_from"] == str(first.best)
-    text = ship.describe("photo", "tiramisu_lite0", ship.encoder_facts({"encoder": "efficientnet_lite0",
+    text = card.describe("photo", "tiramisu_lite0", card.encoder_facts({"encoder": "efficientnet_lite0",
                                                                        "encoder_blocks": 16}), stages)
     # The machine comes from the records: a GPU stage is never called CPU training.
     assert "NVIDIA H200" in text and "x86_64" in text and "80 minutes" in text and "Apache-2.0" in text
-    assert set(ship.data_licences(stages)) == {"ccp", "coco-person"}
+    assert set(card.data_licences(stages)) == {"ccp", "coco-person"}
 
 
 def coco_folder(root, count=3, size=(48, 64)):
@@ -64,17 +65,13 @@ def coco_folder(root, count=3, size=(48, 64)):
 
 
 @pytest.mark.slow
-def test_ship_scores_saves_and_exports_a_run(tmp_path, capsys):
+def test_ship_scores_saves_and_exports_a_run(tiny_run, tmp_path, capsys):
     data = tmp_path / "data"
     make_mask_folder(data / "portraits" / "test", count=3)
     coco_folder(data / "coco-person")
-    run = tmp_path / "run"
-    assert train.main(["--train", str(data / "portraits" / "test"), "--val", str(data / "portraits" / "test"),
-                       "--preset", "tiramisu_lite", "--size", "32", "--epochs", "1", "--batch-size", "2",
-                       "--workers", "0", "--out", str(run)]) == 0
     root = tmp_path / "project"
     (root / "static" / "model").mkdir(parents=True)
-    assert ship.main([str(run), "--name", "live", "--data", str(data), "--root", str(root)]) == 0
+    assert ship.main([str(tiny_run.path), "--name", "live", "--data", str(data), "--root", str(root)]) == 0
     card = json.loads((root / "models" / "live.card.json").read_text())
     assert (root / "models" / "live.keras").is_file()
     assert card["name"] == "live" and card["preset"] == "tiramisu_lite" and card["encoder"] is None
