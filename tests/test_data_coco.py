@@ -117,15 +117,6 @@ def test_cli_filter_coco(coco_root, capsys):
     assert "kept 3, dropped 6" in human and "too_large" in human
 
 
-def test_cli_errors_are_one_line_exit_2(tmp_path, capsys):
-    assert main(["filter-coco", str(tmp_path / "missing.json")]) == 2
-    assert main(["check", str(tmp_path / "nowhere")]) == 2
-    (tmp_path / "list.json").write_text("[1, 2]")
-    assert main(["filter-coco", str(tmp_path / "list.json")]) == 2
-    errors = capsys.readouterr().err.strip().splitlines()
-    assert len(errors) == 3 and all(line.startswith("error: ") for line in errors)
-
-
 def test_cli_pack_turns_coco_into_a_mask_folder(coco_root, tmp_path, capsys):
     out = tmp_path / "packed"
     assert main(["pack", f"{coco_root}:all", "--out", str(out), "--max-side", "50"]) == 0
