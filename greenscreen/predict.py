@@ -6,7 +6,8 @@
 
 The whole photo is stretched (no crop, no letterbox) to the model's input size with PIL bilinear,
 run through the model, optionally averaged with a pass on the mirrored photo, and the person channel
-is bilinearly upsampled back to the photo's size (the rule and the channel: greenscreen.contract). No TensorFlow here: any Keras 3 backend works.
+is bilinearly upsampled back to the photo's size (the rule and the channel live in
+greenscreen.contract). No TensorFlow here: any Keras 3 backend works.
 """
 
 from __future__ import annotations

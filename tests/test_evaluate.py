@@ -1,4 +1,6 @@
-"""The evaluate CLI end to end on a tiny mask folder, and its gallery (its one-line errors: tests/test_cli_robustness.py)."""
+"""The evaluate CLI end to end on a tiny mask folder, and its gallery.
+
+Its one-line errors are cases of the table in tests/test_cli_robustness.py."""
 
 from __future__ import annotations
 
