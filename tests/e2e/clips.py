@@ -20,6 +20,8 @@ CODECS = {
     # container: (video codec args, audio codec args)
     "mp4": (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "2"], ["-c:a", "aac"]),
     "webm": (["-c:v", "libvpx", "-b:v", "800k"], ["-c:a", "libopus"]),
+    # QuickTime keeps AAC's setup in a 'wave' box: such a .mov once exported silent
+    "mov": (["-c:v", "libx264", "-pix_fmt", "yuv420p", "-bf", "2"], ["-c:a", "aac"]),
 }
 
 

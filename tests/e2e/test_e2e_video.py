@@ -84,7 +84,7 @@ def export(app, folder, timeout_s: float = EXPORT_TIMEOUT_S):
     return path, download.suggested_filename
 
 
-@pytest.mark.parametrize("container", ["mp4", "webm"])
+@pytest.mark.parametrize("container", ["mp4", "webm", "mov"])
 def test_video_file_exports_every_frame_with_its_sound(app, astronaut, clip_folder, tmp_path, container):
     source = moving_portrait_clip(clip_folder, astronaut, container=container)
     expected = probe(source)
@@ -110,7 +110,10 @@ def test_video_file_exports_every_frame_with_its_sound(app, astronaut, clip_fold
     assert app.evaluate("() => tf.memory().numTensors") == tensors_before
     assert app.evaluate("() => window.greenscreen.state.mode") == "video"
     assert app.network.problems(app.server.origin) == []
-    assert app.console_errors == []
+    # mp4box.js logs QuickTime boxes it does not parse with console.error, harmlessly: in a .mov,
+    # udta's '©swr' (the encoder's name) and the 4 zero bytes that end a 'wave' box.
+    unknown_box = "[BoxParser] Invalid box type"
+    assert [e for e in app.console_errors if not (container == "mov" and unknown_box in e)] == []
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import test from 'node:test';
 
 import * as mp4box from '../../node_modules/mp4box/dist/mp4box.all.mjs';
 import { createBytesSource } from '../../static/js/input/demux/byteSource.js';
-import { Mp4Error, indexMp4, looksLikeMp4 } from '../../static/js/input/demux/mp4Index.js';
+import { Mp4Error, audioDescription, indexMp4, looksLikeMp4 } from '../../static/js/input/demux/mp4Index.js';
 
 mp4box.Log.setLogLevel(mp4box.Log.error);
 
@@ -46,6 +46,26 @@ test('an ffmpeg H.264 + AAC clip with B-frames: every frame in presentation time
   assert.equal(index.audio.codec, 'mp4a.40.2');
   assert.equal(index.audio.supported, true);
   assert.ok(index.audio.samples.length > 40);
+});
+
+test('a QuickTime .mov with AAC: its decoder setup is found inside the wave box', { skip: !ffmpegAvailable() && 'ffmpeg not installed' }, async () => {
+  const clip = join(mkdtempSync(join(tmpdir(), 'mov-index-')), 'clip.mov');
+  execFileSync('ffmpeg', [
+    '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=15:duration=1',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-f', 'mov', clip,
+  ]);
+  const index = await indexMp4(createBytesSource(readFileSync(clip)), mp4box);
+  assert.equal(index.audio.codec, 'mp4a.40.2');
+  assert.equal(index.audio.supported, true, 'the AAC sound of a .mov must be carried');
+  assert.ok(index.audio.description.length >= 2, 'AudioSpecificConfig for the decoder');
+});
+
+test('esds straight in the sound entry (MP4) or in its wave box (MOV)', () => {
+  const esds = { esd: { descs: [{ tag: 4, descs: [{ tag: 5, data: [18, 8] }] }] } };
+  assert.deepEqual([...audioDescription({ esds })], [18, 8]);
+  assert.deepEqual([...audioDescription({ boxes: [{ type: 'wave', boxes: [{ type: 'frma' }, { type: 'esds', ...esds }] }] })], [18, 8]);
+  assert.equal(audioDescription({ boxes: [] }), undefined);
 });
 
 test('bytes without a movie header are refused', async () => {

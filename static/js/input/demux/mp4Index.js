@@ -25,9 +25,16 @@ function videoDescription(entry, { DataStream, Endianness }) {
   return new Uint8Array(stream.buffer, 8); // without the box header
 }
 
-/** AAC's AudioSpecificConfig from esds (tag 5 inside tag 4), or undefined. */
-function audioDescription(entry) {
-  const decoderConfig = entry.esds?.esd?.descs?.find((d) => d.tag === 4) ?? entry.esds?.esd?.descs?.[0];
+/**
+ * AAC's AudioSpecificConfig from esds (tag 5 inside tag 4), or undefined. A QuickTime .mov keeps
+ * esds one level down, inside the sound entry's 'wave' box (with frma and a second mp4a); missing
+ * that made every .mov with AAC export silent. (mp4box's console lines such as "Invalid box type:
+ * '©swr'" are about QuickTime metadata boxes it does not know, in udta: harmless.)
+ */
+export function audioDescription(entry) {
+  const wave = entry.boxes?.find((box) => box.type === 'wave');
+  const esds = entry.esds ?? wave?.esds ?? wave?.boxes?.find((box) => box.type === 'esds');
+  const decoderConfig = esds?.esd?.descs?.find((d) => d.tag === 4) ?? esds?.esd?.descs?.[0];
   const specific = decoderConfig?.descs?.find((d) => d.tag === 5) ?? decoderConfig?.descs?.[0];
   return specific?.data ? new Uint8Array(specific.data) : undefined;
 }
