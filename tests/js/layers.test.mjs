@@ -43,3 +43,17 @@ test('the lower layers never import ui/, the flows or the wiring', () => {
   }
   assert.deepEqual(problems, []);
 });
+
+test('only the frame path and segmenter/ call the video path (segmentForVideo)', () => {
+  const callers = modules(ROOT)
+    .filter((path) => readFileSync(path, 'utf8').includes('segmentForVideo'))
+    .map((path) => relative(ROOT, path))
+    .filter((path) => path !== 'framePath.js' && !path.startsWith('segmenter/'));
+  assert.deepEqual(callers, []);
+});
+
+test('app.js is wiring: short, and no module-level let', () => {
+  const text = readFileSync(join(ROOT, 'app.js'), 'utf8');
+  assert.ok(text.split('\n').length <= 160, `app.js has ${text.split('\n').length} lines`);
+  assert.deepEqual(text.match(/^let /gm), null);
+});

@@ -124,14 +124,3 @@ export function createMainPersonFilter(options = {}) {
     },
   };
 }
-
-/**
- * `segmenter` with every mask passed through `filter(mask)` (segment and segmentForVideo); all
- * else (backend, inputSize, resetVideo, contextLost …) is the segmenter's own.
- */
-export function filteredSegmenter(segmenter, filter) {
-  return Object.assign(Object.create(segmenter), {
-    segment: async (...args) => filter(await segmenter.segment(...args)),
-    segmentForVideo: async (...args) => filter(await segmenter.segmentForVideo(...args)),
-  });
-}

@@ -16,13 +16,14 @@
 
 import { UserError } from '../base/messages.js';
 import { createCompositor, outputContext } from '../compositor/index.js';
-import { createMainPersonFilter, filteredSegmenter } from '../compositor/mainPerson.js';
+import { createMainPersonFilter } from '../compositor/mainPerson.js';
 import { renderPhoto, renderVideoFrame } from '../framePath.js';
 import { BUILT_IN_BACKGROUNDS, USER_BACKGROUND_ID, loadBuiltInBackground } from '../input/backgrounds.js';
 import { loadPhoto } from '../input/photo.js';
 import { seekVideoBackground } from '../input/videoBackground.js';
 import { shareWebGLContext } from '../segmenter/backend.js';
 import { measureBackends, timeSegmenter } from '../segmenter/backendChoice.js';
+import { filteredSegmenter } from '../segmenter/filtered.js';
 import { createSegmenter, maskOnCPU } from '../segmenter/index.js';
 import { createModelSet } from '../segmenter/modelSet.js';
 import { MAX_COMPOSITE_PIXELS } from '../settings/config.js';
@@ -295,9 +296,11 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
           // a video background shows the frame for this moment of the camera session
           if (backgroundIsVideo()) await seekVideoBackground(own.userBackground, (timestamp - own.cameraClock) / 1000);
           const timing = await renderLiveFrame(segmenter, source, timestamp);
-          finishGPU();
+          const issued = performance.now();
+          finishGPU(); // compositing is done when the GPU is, not when its commands are issued
+          const compositeMs = timing.compositeMs + (performance.now() - issued);
           result.set({ kind: 'camera', source, mask: timing.mask, rawMask: null });
-          return { inferenceMs: timing.inferenceMs, compositeMs: timing.compositeMs, model: timing.mask.model };
+          return { inferenceMs: timing.inferenceMs, compositeMs, model: timing.mask.model };
         } catch (error) {
           source.close();
           if (own.reloading || segmenter !== models.get('live') || segmenter.contextLost) return null; // skip it

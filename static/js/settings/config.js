@@ -29,7 +29,7 @@ export const DEFAULT_SEGMENTER_CONFIG = Object.freeze({
   photoFlipTTA: true,
 });
 
-/** segmentForVideo's options: what a video frame mixes in from the frames before it. */
+/** The segmenter's video-path options: what a video frame mixes in from the frames before it. */
 export const DEFAULT_VIDEO_CONFIG = Object.freeze({
   smoothing: 0.5, // how much of the previous mask to keep where the new one is unsure (0 = off)
 });

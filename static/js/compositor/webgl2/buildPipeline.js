@@ -10,7 +10,7 @@
 //
 // The mask is a texture TF.js left on the GPU when it shares this context (mask.gpu: a mask row a
 // texel row, four values a texel), else a Float32Array uploaded here. Temporal smoothing is not here: the segmenter's
-// video path owns it (segmentForVideo).
+// video path owns it (segmenter/).
 //
 // Structural settings (sizes, background kind and picture) need a new pipeline; live ones
 // (update()) only change uniforms.

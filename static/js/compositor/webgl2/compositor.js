@@ -6,7 +6,7 @@
 //
 //   const compositor = createGLCompositor({canvas, background: 'blur'});
 //   const frame = compositor.prepare(video, segmenter.inputSize);   // one upload, one stretch
-//   compositor.render(frame, await segmenter.segmentForVideo(frame, now));
+//   compositor.render(frame, mask);   // the mask the segmenter made from `frame` (framePath.js)
 
 import { buildPipeline } from './buildPipeline.js';
 import { imageUploads, liveResources, resourceCounts } from '../../gl/kit.js';
