@@ -10,6 +10,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from greenscreen.contract import PERSON_CHANNEL
+
 _EPS = 1e-6
 
 
@@ -33,7 +35,7 @@ class SegmentationLoss(keras.losses.Loss):
     def call(self, y_true, y_pred):
         person = ops.cast(y_true[..., 0], "float32")
         y_pred = ops.cast(y_pred, "float32")
-        p_person = ops.clip(y_pred[..., 1], _EPS, 1 - _EPS)
+        p_person = ops.clip(y_pred[..., PERSON_CHANNEL], _EPS, 1 - _EPS)
 
         def cross_entropy(target):
             return -(target * ops.log(p_person) + (1 - target) * ops.log(1 - p_person))
@@ -65,7 +67,7 @@ class PersonIoU(keras.metrics.Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         truth = ops.cast(y_true[..., 0] > 0.5, "float32")
-        pred = ops.cast(ops.cast(y_pred[..., 1], "float32") > 0.5, "float32")
+        pred = ops.cast(ops.cast(y_pred[..., PERSON_CHANNEL], "float32") > 0.5, "float32")
         self.intersection.assign_add(ops.sum(truth * pred))
         self.union.assign_add(ops.sum(ops.maximum(truth, pred)))
 
