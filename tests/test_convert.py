@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from greenscreen.cli_common import UsageError, parse_size
+from greenscreen.cli_common import parse_size
 from greenscreen.export.card import CONTRACT, build_card, read_training_card, render_markdown
 from greenscreen.export.graph_folder import GraphFolderError, swap_into_place, verify_graph_model
 from greenscreen.export.tfjs import main as tfjs_main
