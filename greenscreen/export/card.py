@@ -255,7 +255,14 @@ def render_markdown(card: dict) -> str:
              if k not in _COMPUTED_KEYS + _DATA_KEYS + ("training", "metrics", "description")}
     if other:
         lines += ["", "## Other facts", ""] + _bullets(other)
-    lines += [
+    return "\n".join(lines + _files_and_rebuild(card))
+
+
+def _files_and_rebuild(card: dict) -> list[str]:
+    """The card's last two sections: its files with their sizes, and the command that converts it again."""
+    h, w = card["input_size"]
+    conv = card["conversion"]
+    return [
         "",
         "## Files",
         "",
@@ -277,7 +284,6 @@ def render_markdown(card: dict) -> str:
         "```",
         "",
     ]
-    return "\n".join(lines)
 
 
 def _bullets(value, depth: int = 0) -> list[str]:
