@@ -78,7 +78,10 @@ def assert_error_line_alone(result: subprocess.CompletedProcess) -> None:
         assert result.returncode == 2, result.stderr
         return
     assert len(lines) == 1, result.stderr
-    assert result.returncode in ((1, 2) if lines[-1].startswith("export_tfjs: error:") else (2,)), result.stderr
+    if lines[0].startswith("export_tfjs: error: "):
+        assert result.returncode in (1, 2), result.stderr
+    else:
+        assert lines[0].startswith("error: ") and result.returncode == 2, result.stderr
 
 
 def snapshot(path: Path) -> dict[str, str] | None:
@@ -265,7 +268,7 @@ FAST_CASES = [
     # converter (all caught before TensorFlow is imported)
     ("convert", ["--model", "{missing}", "--out", "{out}"], ("not found", "does-not-exist")),
     ("convert", ["--model", "{empty_dir}", "--out", "{out}"], "not a file"),
-    ("convert", ["--model", "{text.keras}", "--out", "{out}"], "not a Keras model"),
+    ("convert", ["--model", "{text.keras}", "--out", "{out}"], "not a Keras model file"),
     ("convert", ["--model", "{empty.keras}", "--out", "{out}"], "not a Keras model"),
     ("convert", ["--model", "{text.json}", "--out", "{out}"], "not a Keras model file"),
     ("convert", ["--model", "{zip_no_config.keras}", "--out", "{out}"], "no config.json"),
