@@ -5,6 +5,18 @@
 import { UserError } from '../base/messages.js';
 import { createFrameEngine } from './frameEngine.js';
 
+/** Why the compositor could not draw WebGL2 on an OffscreenCanvas here, or null. */
+function webgl2Problem() {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (!gl) return 'no WebGL2 on an OffscreenCanvas';
+    gl.getExtension('WEBGL_lose_context')?.loseContext(); // a probe: give the context back at once
+    return null;
+  } catch {
+    return 'no WebGL2 on an OffscreenCanvas';
+  }
+}
+
 export function serve(scope) {
   let engine = null;
   const emit = (name, data) => scope.postMessage({ type: 'event', name, data });
@@ -29,5 +41,6 @@ export function serve(scope) {
       scope.postMessage({ type: 'reply', id, error: { message, name: error?.name ?? 'Error', user: error instanceof UserError } });
     }
   };
-  scope.postMessage({ type: 'booted' });
+  const problem = webgl2Problem();
+  scope.postMessage(problem ? { type: 'failed', message: problem } : { type: 'booted' });
 }
