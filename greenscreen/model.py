@@ -43,6 +43,18 @@ PRESETS: dict[str, dict] = {
         dropout=0.0,
         bn_momentum=0.9,
     ),
+    # Smoke tests and plumbing (multi-process training in seconds): one block down, one up, 1k parameters.
+    # Learns little; its point is that building and compiling it is quick.
+    "tiramisu_tiny": dict(
+        growth_rate=4,
+        layers_per_block=(1, 1, 1),
+        first_filters=8,
+        stem_stride=2,
+        separable=True,
+        compression=0.5,
+        dropout=0.0,
+        bn_momentum=0.9,
+    ),
     # Pretrained down path: EfficientNet-Lite0 (ImageNet, Apache-2.0). `encoder_blocks` of its 16
     # MBConv blocks are kept; `up_blocks` = layers of the dense block on the deepest features, then
     # of one dense block per stride on the way up to stride 2 (the logits are upsampled x2 at the end).

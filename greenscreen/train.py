@@ -8,6 +8,9 @@ small exponential decay, cross-entropy) -> fit, keeping the checkpoint with the 
 person IoU and the last one. Everything a run needs to be understood or resumed lands in its
 folder: config.json, log.csv, curves.png, previews/epoch_NNN.jpg, best.keras, last.keras,
 summary.json. `--config FILE` reads the same options from JSON (the command line wins).
+
+Several processes (machines) train one model with `--distributed` (greenscreen.distributed,
+docs/distributed-training.md): every process runs this same command, process 0 writes the folder.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import time
 from pathlib import Path
 
 from greenscreen.cli_common import UsageError, check_keras_file, import_keras, parse_size, run_command
+from greenscreen.distributed import Cluster, cluster_arguments
 from greenscreen.run_folder import RunFolder, RunFolderError
 
 DEFAULTS = dict(
@@ -42,6 +46,10 @@ DEFAULTS = dict(
     cache=True,
     mixed_precision=False,
     data_parallel=False,
+    distributed=False,  # jax.distributed: several processes, each a shard of every batch
+    coordinator=None,  # HOST:PORT of process 0 (default: from SLURM/Kubernetes/Cloud TPU)
+    num_processes=None,
+    process_id=None,
     preview_count=6,
     out=None,
     resume=False,
@@ -52,6 +60,8 @@ DEFAULTS = dict(
     teacher=None,  # folder of a teacher's probability maps (python -m greenscreen.teach): distillation
     teacher_weight=0.5,  # share of the cross-entropy taken against the teacher's soft targets
 )
+# Where and on what a run trains, not what it learns: a resumed run takes these from its command line.
+MACHINE_OPTIONS = ("workers", "data_parallel", "distributed", "coordinator", "num_processes", "process_id")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mixed-precision", action="store_true", default=None, help="bfloat16 compute")
     parser.add_argument("--data-parallel", action="store_true", default=None,
                         help="split batches over all local accelerators (keras.distribution, JAX backend)")
+    parser.add_argument("--distributed", action="store_true", default=None,
+                        help="train in several processes (jax.distributed): run the same command in each; "
+                             "the cluster comes from SLURM, Kubernetes or Cloud TPU, or the three options below")
+    parser.add_argument("--coordinator", metavar="HOST:PORT", help="--distributed: process 0's address")
+    parser.add_argument("--num-processes", type=int, help="--distributed: how many processes train")
+    parser.add_argument("--process-id", type=int, help="--distributed: this process's index, 0 .. N-1")
     parser.add_argument("--preview-count", type=int, help="validation photos in each epoch's preview grid")
     parser.add_argument("--init-weights", help="start from the weights of this .keras model (fine-tuning)")
     parser.add_argument("--teacher", metavar="DIR",
@@ -138,6 +154,9 @@ def resolve_options(argv) -> dict:
         raise UsageError(f"--teacher-weight must be between 0 and 1, got {options['teacher_weight']}")
     if options["optimizer"] not in ("rmsprop", "adam"):
         raise UsageError(f"unknown optimizer {options['optimizer']!r}: choose rmsprop or adam")
+    if any(options[key] is not None for key in ("coordinator", "num_processes", "process_id")):
+        options["distributed"] = True
+        cluster_arguments(options)  # a bad address or index is a one-line error now, not a wait later
     if options["resume"] and args.epochs is None:
         options["epochs"] = None  # resuming without --epochs: the run's own count
     return options
@@ -249,17 +268,35 @@ def compile_model(model, options: dict, steps_per_epoch: int):
     )
 
 
-def configure_backend(options: dict) -> None:
+def start_cluster(options: dict) -> Cluster:
+    """Join the other processes (--distributed) before anything touches a device. Both data-parallel
+    modes run on JAX: it is the backend unless KERAS_BACKEND says otherwise (then configure_backend stops)."""
+    if options["distributed"] or options["data_parallel"]:
+        os.environ.setdefault("KERAS_BACKEND", "jax")
+    if not options["distributed"]:
+        return Cluster()
+    from greenscreen.distributed import join_cluster
+
+    cluster = join_cluster(options)
+    print(f"joined the cluster as {cluster.describe()}", flush=True)
+    return cluster
+
+
+def configure_backend(options: dict, cluster: Cluster = Cluster()) -> None:
     import keras
 
     if options["mixed_precision"]:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    if options["data_parallel"]:
+    if options["data_parallel"] or options["distributed"]:
         if keras.backend.backend() != "jax":
-            raise UsageError("--data-parallel needs the JAX backend (KERAS_BACKEND=jax)")
-        devices = keras.distribution.list_devices()
-        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-        print(f"data-parallel over {len(devices)} devices", flush=True)
+            raise UsageError(f"--data-parallel and --distributed need the JAX backend (KERAS_BACKEND=jax), "
+                             f"not {keras.backend.backend()}")
+        from greenscreen.distributed import use_data_parallel
+
+        devices = use_data_parallel(options["batch_size"], cluster)
+        if cluster.is_chief:
+            print(f"data-parallel over {len(devices)} devices in {cluster.process_count} process(es): "
+                  f"{options['batch_size'] // len(devices)} photos per device per step", flush=True)
     keras.utils.set_random_seed(options["seed"])
 
 
@@ -294,7 +331,8 @@ def train(options: dict) -> int:
         if state["epoch"] >= epochs:
             raise UsageError(f"{run.path} has finished {state['epoch']} epochs already: pass --epochs N above that "
                              "to train further")
-        options = {**DEFAULTS, **saved, "epochs": epochs, "workers": options["workers"], "resume": True}
+        machine = {key: options[key] for key in MACHINE_OPTIONS}
+        options = {**DEFAULTS, **saved, **machine, "epochs": epochs, "resume": True}
     elif run.last.exists():
         raise UsageError(f"{run.path} already holds a run: pass --resume to continue it or choose another --out")
 
@@ -303,15 +341,14 @@ def train(options: dict) -> int:
     for source in [s for s, _ in train_sources] + val_sources:
         source.report_problems()
 
+    cluster = start_cluster(options)
     keras = import_keras()
     import numpy as np
 
     from greenscreen.data.dataset import SegmentationDataset
     from greenscreen.model import (build_model, check_input_size, count_flops, freeze_encoder,
                                    is_pretrained_preset, preset_config)
-    from greenscreen.training_callbacks import RunArtifacts, ValidationScorer
-
-    configure_backend(options)
+    configure_backend(options, cluster)
     size = tuple(options["size"])
     try:
         check_input_size(options["preset"], size)
@@ -328,6 +365,7 @@ def train(options: dict) -> int:
         [(source, 1.0) for source in val_sources], batch_size=options["batch_size"], input_size=size,
         augment=False, cache=True,
     )
+    train_data.shard(cluster.process_index, cluster.process_count)  # this process's rows of every batch
     steps = len(train_data)
 
     initial_epoch = 0
@@ -373,7 +411,8 @@ def train(options: dict) -> int:
                             "python": platform.python_version(), "hardware": describe_hardware()},
             "steps_per_epoch": steps,
         }
-        run.write_config(record)
+        if cluster.is_chief:
+            run.write_config(record)
 
     trainable = int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
     print(f"{options['preset']}: {model.count_params():,} parameters ({trainable:,} trained), "
@@ -381,17 +420,34 @@ def train(options: dict) -> int:
           f"at {size[0]}x{size[1]}; {sum(len(s) for s, _ in train_sources)} training / "
           f"{sum(len(s) for s in val_sources)} validation photos; {steps} steps per epoch", flush=True)
 
+    return fit(model, train_data, val_data, run, options, initial_epoch, cluster)
+
+
+def fit(model, train_data, val_data, run: RunFolder, options: dict, initial_epoch: int, cluster: Cluster) -> int:
+    """model.fit with the run folder's callbacks; every process trains, process 0 alone writes and reports."""
+    import keras
+
+    from greenscreen.distributed import stop_together
+    from greenscreen.training_callbacks import RunArtifacts, ValidationScorer
+
     # Order matters: the scorer adds val_miou to the logs the checkpoint and the CSV log read.
     callbacks = [
-        ValidationScorer(val_data, run, preview_count=options["preview_count"]),
-        RunArtifacts(run),
-        keras.callbacks.CSVLogger(str(run.log), append=options["resume"]),
+        ValidationScorer(val_data, run, preview_count=options["preview_count"], writes=cluster.is_chief),
+        RunArtifacts(run, writes=cluster.is_chief),
     ]
+    if cluster.is_chief:
+        callbacks.append(keras.callbacks.CSVLogger(str(run.log), append=options["resume"]))
     started = time.time()
     # A progress bar on a terminal; one line per epoch in a log file (nohup ... &> run.log).
-    verbose = 1 if sys.stdout.isatty() else 2
-    model.fit(train_data, epochs=options["epochs"], initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
+    verbose = (1 if sys.stdout.isatty() else 2) if cluster.is_chief else 0
+    with stop_together(cluster, f"process 0 saved {run.last} after each epoch: continue with --resume --out "
+                                f"{run.path} in every process"):
+        model.fit(train_data, epochs=options["epochs"], initial_epoch=initial_epoch, callbacks=callbacks,
+                  verbose=verbose)
     elapsed = time.time() - started
+    if not cluster.is_chief:
+        print(f"done in {elapsed / 60:.1f} min as {cluster.describe()}; process 0 wrote {run.path}", flush=True)
+        return 0
 
     summary = run.write_summary()
     print(

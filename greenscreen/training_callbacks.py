@@ -5,7 +5,8 @@ headline metric, unlike Keras' batch-averaged one), a preview grid image | truth
 (the write-up's way of debugging), and best.keras whenever the IoU improves.
 RunArtifacts: last.keras + state.json (for --resume) and the loss/IoU plot after each epoch.
 Checkpoints are written to a temporary name and renamed, so an interrupted run never leaves a
-half-written file and never loses the best one.
+half-written file and never loses the best one. In data-parallel training every process runs both
+callbacks (validation is one computation over all of them) and only process 0 (`writes=True`) writes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import keras
 import numpy as np
 from PIL import Image
 
+from greenscreen.distributed import process_local, whole_batch_predictor
 from greenscreen.metrics import THRESHOLD, ScoreBoard
 from greenscreen.model import build_model, model_input_size
 from greenscreen.run_folder import RunFolder
@@ -26,7 +28,8 @@ from greenscreen.run_folder import RunFolder
 
 def save_atomically(model: keras.Model, path: Path) -> None:
     temporary = path.with_name(f".{path.stem}.tmp.keras")
-    model.save(temporary)
+    with process_local():  # process 0 saves alone: nothing in it may wait for the other processes
+        model.save(temporary)
     os.replace(temporary, path)
 
 
@@ -65,12 +68,17 @@ def preview_grid(images, truths, predictions, cell: int = 160) -> Image.Image:
 
 
 class ValidationScorer(keras.callbacks.Callback):
-    def __init__(self, val_data, run, preview_count: int = 6):
+    def __init__(self, val_data, run, preview_count: int = 6, writes: bool = True):
         super().__init__()
         self.val_data = val_data
         self.run = run if isinstance(run, RunFolder) else RunFolder(run)
         self.preview_count = preview_count
+        self.writes = writes
         self.best = float(self.run.state.get("best_val_miou", -1.0))
+        self._predict = None
+
+    def on_train_begin(self, logs=None):
+        self._predict = whole_batch_predictor(self.model)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
@@ -78,7 +86,7 @@ class ValidationScorer(keras.callbacks.Callback):
         previews = ([], [], [])
         for index in range(len(self.val_data)):
             x, y = self.val_data[index]
-            probability = np.asarray(self.model.predict_on_batch(x), dtype=np.float32)[..., 1]
+            probability = np.asarray(self._predict(x), dtype=np.float32)[..., 1]
             for image, truth, person in zip(x, y[..., 0] > 0.5, probability):
                 board.add(str(len(board)), person >= THRESHOLD, truth)
                 if len(previews[0]) < self.preview_count:
@@ -86,25 +94,32 @@ class ValidationScorer(keras.callbacks.Callback):
                         bucket.append(value)
         summary = board.summary()
         logs["val_miou"], logs["val_dataset_iou"] = summary["miou"], summary["dataset_iou"]
-        (self.run.path / "previews").mkdir(exist_ok=True)
-        preview_grid(*previews).save(self.run.path / "previews" / f"epoch_{epoch + 1:03d}.jpg", quality=88)
         improved = logs["val_miou"] > self.best
         if improved:
             self.best = logs["val_miou"]
-            save_atomically(inference_copy(self.model), self.run.best)
+        if not self.writes:
+            return
+        (self.run.path / "previews").mkdir(exist_ok=True)
+        preview_grid(*previews).save(self.run.path / "previews" / f"epoch_{epoch + 1:03d}.jpg", quality=88)
+        if improved:
+            with process_local():
+                save_atomically(inference_copy(self.model), self.run.best)
         print(f"\nepoch {epoch + 1}: val mIoU {logs['val_miou']:.2f} (dataset IoU {logs['val_dataset_iou']:.2f})"
               f"{'  * best, saved best.keras' if improved else ''}", flush=True)
 
 
 class RunArtifacts(keras.callbacks.Callback):
-    def __init__(self, run):
+    def __init__(self, run, writes: bool = True):
         super().__init__()
         self.run = run if isinstance(run, RunFolder) else RunFolder(run)
+        self.writes = writes
 
     def on_train_begin(self, logs=None):
         self.started, self.seconds_before = time.time(), self.run.state.get("train_seconds", 0.0)
 
     def on_epoch_end(self, epoch, logs=None):
+        if not self.writes:
+            return
         logs = logs or {}
         save_atomically(self.model, self.run.last)
         state = self.run.state
@@ -116,10 +131,11 @@ class RunArtifacts(keras.callbacks.Callback):
         self.run.update_state(**changes)
 
     def on_train_end(self, logs=None):
-        plot_curves(self.run.path)
+        if self.writes:
+            plot_curves(self.run.path)
 
     def on_epoch_begin(self, epoch, logs=None):
-        if epoch:
+        if epoch and self.writes:
             plot_curves(self.run.path)  # the CSV row of the previous epoch is written by now
 
 
