@@ -381,6 +381,28 @@ def with_input_size(model: keras.Model, input_size) -> keras.Model:
     return resized
 
 
+def load_matching_weights(model: keras.Model, source: keras.Model) -> tuple[list[str], list[str]]:
+    """Copy `source`'s weights into `model` layer by layer, by name, wherever the shapes agree.
+
+    Starts a changed architecture of the family from a trained one (a deeper encoder, another
+    transition up): the layers both share keep what they learned, the others keep their own start
+    (ImageNet for encoder blocks, the initialiser for the rest). Returns (copied, kept) layer names.
+    """
+    by_name = {layer.name: layer for layer in source.layers}
+    copied, kept = [], []
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        other = by_name.get(layer.name)
+        ours = [tuple(w.shape) for w in layer.weights]
+        if other is not None and [tuple(w.shape) for w in other.weights] == ours:
+            layer.set_weights(other.get_weights())
+            copied.append(layer.name)
+        else:
+            kept.append(layer.name)
+    return copied, kept
+
+
 def count_flops(model: keras.Model) -> int:
     """Floating-point operations of one forward pass, multiply and add counted separately.
 

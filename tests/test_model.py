@@ -8,6 +8,7 @@ from greenscreen.model import (
     PRESETS,
     build_model,
     count_flops,
+    load_matching_weights,
     model_input_size,
     preset_config,
     required_multiple,
@@ -172,3 +173,15 @@ def test_model_and_data_need_no_tensorflow_on_jax():
     if "No module named 'jax'" in result.stderr:
         pytest.skip("JAX is not installed")
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_matching_weights_carry_over_to_a_changed_architecture():
+    trained = build_model("tiramisu_lite0_live", (64, 64))
+    for layer in trained.layers:  # mark every weight so a copy is recognisable
+        layer.set_weights([np.full(w.shape, 0.5, "float32") for w in layer.weights])
+    changed = build_model("tiramisu_lite0_live_bilinear", (64, 64))
+    copied, kept = load_matching_weights(changed, trained)
+    assert "enc_stem_conv" in copied and "bottleneck_l0_sepconv" in copied
+    assert {f"tu{i}_conv" for i in range(3)} <= set(kept)  # the new 1x1 convs keep their initialiser
+    assert np.all(changed.get_layer("enc_stem_conv").get_weights()[0] == 0.5)
+    assert not np.all(changed.get_layer("tu0_conv").get_weights()[0] == 0.5)
