@@ -311,6 +311,29 @@ def describe_hardware() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; devices: {', '.join(devices) or 'cpu'}"
 
 
+def start_from(model, path: str) -> dict:
+    """Load `path`'s weights into `model`: all of them for the same architecture, else (another preset of
+    the family) every layer whose name and shapes match (greenscreen.model.load_matching_weights), the
+    rest keeping their own start. Returns what was carried over, for config.json."""
+    import keras
+
+    from greenscreen.model import load_matching_weights
+
+    try:
+        source = keras.saving.load_model(path, compile=False)
+    except Exception as error:  # noqa: BLE001 - not a model
+        raise UsageError(f"cannot start from {path}: {str(error).strip().splitlines()[0]}") from None
+    if source.name == model.name and [w.shape for w in source.weights] == [w.shape for w in model.weights]:
+        model.set_weights(source.get_weights())
+        return {"path": path, "preset": source.name, "layers": "all"}
+    copied, kept = load_matching_weights(model, source)
+    if not copied:
+        raise UsageError(f"cannot start from {path}: no layer of its {source.name} matches {model.name}")
+    print(f"starting from {path} ({source.name}): {len(copied)} layers carried over, {len(kept)} keep their own "
+          f"start ({', '.join(kept[:6])}{', ...' if len(kept) > 6 else ''})", flush=True)
+    return {"path": path, "preset": source.name, "layers_copied": len(copied), "layers_kept": kept}
+
+
 def main(argv=None) -> int:
     return run_command(lambda: train(resolve_options(argv)),
                        interrupted="interrupted: resume with --resume --out <run folder>")
@@ -383,17 +406,10 @@ def train(options: dict) -> int:
     else:
         pretrained = is_pretrained_preset(options["preset"])
         try:
-            model = build_model(options["preset"], size,
-                                pretrained=pretrained and options["pretrained"] and not options["init_weights"])
+            model = build_model(options["preset"], size, pretrained=pretrained and options["pretrained"])
         except FileNotFoundError as error:  # the encoder's ImageNet weights are not installed: says how to get them
             raise UsageError(str(error)) from None
-        if options["init_weights"]:
-            try:
-                source_model = keras.saving.load_model(options["init_weights"], compile=False)
-                model.set_weights(source_model.get_weights())
-            except Exception as error:  # noqa: BLE001 - not a model, or another architecture
-                raise UsageError(f"cannot start from {options['init_weights']}: "
-                                 f"{str(error).strip().splitlines()[0]}") from None
+        started_from = start_from(model, options["init_weights"]) if options["init_weights"] else None
         if pretrained:
             frozen = options["freeze_encoder"]
             freeze_encoder(model, None if frozen == "all" else (frozen or 0))
@@ -411,6 +427,8 @@ def train(options: dict) -> int:
                             "python": platform.python_version(), "hardware": describe_hardware()},
             "steps_per_epoch": steps,
         }
+        if started_from:
+            record["model"]["started_from"] = started_from
         if cluster.is_chief:
             run.write_config(record)
 
