@@ -113,6 +113,18 @@ PRESETS: dict[str, dict] = {
         bn_momentum=0.9,
         upsample="bilinear",
     ),
+    # The two that won their short distillation together (bench/README.md, "Live candidates"): the deeper
+    # encoder's features with the cheaper bilinear transition up. The long distillation trains this one.
+    "tiramisu_lite0_live_deep_bilinear": dict(
+        encoder="efficientnet_lite0",
+        encoder_blocks=11,
+        growth_rate=12,
+        up_blocks=(3, 3, 3, 2),
+        separable=True,
+        dropout=0.0,
+        bn_momentum=0.9,
+        upsample="bilinear",
+    ),
 }
 
 # Paper defaults; a preset overrides only what differs.

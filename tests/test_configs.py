@@ -18,4 +18,5 @@ def test_config_resolves_to_a_known_preset_and_size(config, tmp_path, monkeypatc
     check_input_size(options["preset"], tuple(options["size"]))
     assert options["val"], "checkpoints are chosen on a validation split"
     if options.get("init_weights"):
-        assert options["init_weights"].startswith("runs/"), "a later stage starts from an earlier stage's run"
+        assert options["init_weights"].startswith(("runs/", "models/")), \
+            "a later stage starts from an earlier stage's run or from a shipped model"
