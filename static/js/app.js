@@ -56,9 +56,7 @@ const wired = { engine: null, flows: null }; // filled once by start()
 const record = createRecordFlow({ button: ui.record, timer: ui.recordTimer, canvas: ui.result, status });
 Object.defineProperty(state, 'recording', { get: () => record.recording, enumerable: true });
 
-const showStats = () => {
-  ui.stats.textContent = formatStats(stats);
-};
+const showStats = () => (ui.stats.textContent = formatStats(stats));
 
 function showResult(modelKind) {
   ui.stageHint.hidden = true;
@@ -76,6 +74,7 @@ const events = {
   error: (text) => status.error(new UserError(text)),
   measureStep: (text) => (ui.backendReason.textContent = text),
   exportProgress: (progress) => wired.flows?.video.onProgress(progress),
+  cameraFrame: (timing) => wired.flows?.camera.onTiming(timing),
   recovered: (backend) => status.message(`Recovered from a lost GPU context; running on ${backend} (${++state.contextLosses} so far).`, 'notice'),
   settingsFallback: (changes) => look.fellBack(changes),
 };
@@ -129,8 +128,7 @@ async function start(flowsReady) {
   flowsReady(flows);
   await models.start(); // the photo model waits for the first photo
   if (state.error || state.mode !== 'idle') return;
-  if (state.backendNotice) status.message(state.backendNotice, 'notice');
-  else status.message('Ready. Drop a photo or start the camera.');
+  status.message(state.backendNotice ?? 'Ready. Drop a photo or start the camera.', state.backendNotice ? 'notice' : 'info');
 }
 
 const flowsReady = new Promise((resolve, reject) => {

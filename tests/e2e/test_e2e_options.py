@@ -31,6 +31,16 @@ def test_backend_is_measured_at_start_and_a_hand_picked_one_wins(browser, server
         assert re.search(r"(WASM|WebGL): [\d.]+ ms vs (WebGL|WASM) [\d.]+ ms", reason), reason
         assert app.page.input_value("#backend-select") == "auto"
 
+        # kept for this browser and device: the next visit starts without measuring
+        app.page.reload()
+        assert app.wait_ready() is None
+        assert app.evaluate("() => window.greenscreen.state.backendChoice.reason") == choice["reason"]
+        assert "kept for this browser and device" in app.page.inner_text("#backend-reason")
+        # … until Measure again
+        app.page.click("#backend-measure")
+        app.wait_for("() => document.getElementById('backend-reason').textContent.startsWith('Measured just now')", 300, "a new measurement")
+        app.wait_for(MODEL_READY, 300, "the model again")
+
         # the user picks the other one: it is used now and after a reload, with no measuring
         other = "webgl" if choice["backend"] == "wasm" else "wasm"
         app.page.select_option("#backend-select", other)

@@ -110,3 +110,23 @@ def test_video_export_runs_in_the_worker_one_upload_a_frame(app, astronaut, tmp_
     assert after["resources"]["uploads"] - before["resources"]["uploads"] == expected["video"]["frames"]
     assert after["numTensors"] == before["numTensors"]
     assert app.console_errors == []
+
+
+def test_a_photo_chosen_during_start_up_says_what_it_waits_for(browser, server, astronaut_png):
+    # nothing cached: the page measures WASM against WebGL first, in the Worker
+    app, context = open_app(browser, server, wait=False, backend=None, where=None)
+    try:
+        app.wait_for("() => !!window.greenscreen", 60, "the page's script")
+        app.page.set_input_files("#photo-input", str(astronaut_png))
+        said = app.wait_for(
+            "() => { const t = document.getElementById('status-message').textContent; return t.includes('waits for') ? t : null; }",
+            30,
+            "the photo to say what it waits for",
+        )
+        assert "astronaut" in said or "photo" in said, said
+        app.wait_for("() => window.greenscreen.state.results > 0", 300, "the photo's result")
+        photo = app.evaluate("() => window.greenscreen.stats.photo")
+        assert photo["waitMs"] > 0 and "waiting for the start-up" in app.page.inner_text("#stats"), photo
+        assert abs(sum(v for k, v in photo.items() if k != "totalMs") - photo["totalMs"]) < 1, photo
+    finally:
+        context.close()

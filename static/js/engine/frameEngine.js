@@ -12,7 +12,8 @@
 //   const timing = await engine.frame(videoFrame, timestamp);   // the frame is closed here
 //
 // Every method answers with plain data (structured-clone friendly). Events go out through `emit`:
-// 'model' (load progress and status), 'notice', 'error', 'measureStep', 'exportProgress', 'recovered'.
+// 'model' (load progress and status), 'notice', 'error', 'measureStep', 'exportProgress', 'recovered',
+// 'cameraFrame'.
 
 import { UserError } from '../base/messages.js';
 import { createCompositor, outputContext } from '../compositor/index.js';
@@ -26,6 +27,7 @@ import { measureBackends, timeSegmenter } from '../segmenter/backendChoice.js';
 import { filteredSegmenter } from '../segmenter/filtered.js';
 import { createSegmenter, maskOnCPU } from '../segmenter/index.js';
 import { createModelSet } from '../segmenter/modelSet.js';
+import { wasmThreadsInfo } from '../segmenter/wasmThreads.js';
 import { MAX_COMPOSITE_PIXELS } from '../settings/config.js';
 import { createResultHolder } from './resultHolder.js';
 import { createVideoJob } from './videoJob.js';
@@ -60,6 +62,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
     reloading: null,
     frameInFlight: Promise.resolve(),
     cameraClock: 0, // the first camera frame's timestamp: a video background's time 0
+    cameraSession: 0, // bumped when the camera stops: a streamed frame of an older session is dropped
   };
   const video = createVideoJob({
     segmenterFor: (kind) => segmenterFor(kind),
@@ -79,7 +82,8 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
   }
 
   function describe(segmenter) {
-    return { model: segmenter.model, backend: segmenter.backend, inputSize: segmenter.inputSize, card: segmenter.card };
+    const { model, backend, inputSize, card } = segmenter;
+    return { model, backend, inputSize, card, wasmThreads: backend === 'wasm' ? wasmThreadsInfo() : null };
   }
 
   function liveSettings(mode) {
@@ -192,7 +196,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
     }
   }
 
-  return {
+  const engine = {
     /** Settings in, the compositor built; resolves to {compositorKind, gpu}. */
     async start({ settings, userBackground = null }) {
       own.settings = { ...settings };
@@ -311,8 +315,33 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
       return done;
     },
 
+    /**
+     * A camera's frames as a stream (MediaStreamTrackProcessor's readable, moved here): each is
+     * drawn as frame() draws it, and its timing goes out as a 'cameraFrame' event. Resolves when
+     * the stream ends (the camera stopped). No frame crosses the page's main thread as a call.
+     */
+    async cameraStream(readable) {
+      const session = ++own.cameraSession;
+      const reader = readable.getReader();
+      for (;;) {
+        const { value: frame, done } = await reader.read();
+        if (done) return;
+        if (session !== own.cameraSession) {
+          frame.close(); // the camera was stopped: a frame still buffered must not replace the still
+          reader.cancel().catch(() => {});
+          return;
+        }
+        const timing = await engine.frame(frame, frame.timestamp / 1000).catch((error) => {
+          emit('error', `Processing the camera frame failed: ${error.message}`);
+          return null;
+        });
+        if (timing) emit('cameraFrame', timing);
+      }
+    },
+
     /** The camera stopped: its last frame stays as the still, and the next start begins afresh. */
     async stopFrames() {
+      own.cameraSession++;
       await own.frameInFlight;
       await result.freeze();
       models.get('live')?.resetVideo();
@@ -380,5 +409,6 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
       segmenterFor,
     },
   };
+  return engine;
 }
 

@@ -13,7 +13,7 @@ import { UserError } from '../base/messages.js';
 const BOOT_TIMEOUT_MS = 30_000;
 // The engine's methods the page calls; arguments that are transferred rather than copied.
 const METHODS = [
-  'start', 'loadModel', 'measureBackends', 'reload', 'setSettings', 'photo', 'frame', 'stopFrames',
+  'start', 'loadModel', 'measureBackends', 'reload', 'setSettings', 'photo', 'frame', 'cameraStream', 'stopFrames',
   'openVideo', 'exportVideo', 'cancelExport', 'forgetVideo', 'png', 'selfTest', 'probe',
 ];
 const TF_SCRIPTS = ['/vendor/tfjs/tf.es2017.min.js', '/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js'];
@@ -31,7 +31,8 @@ function transferables(...values) {
   return values.filter(
     (value) =>
       (typeof ImageBitmap === 'function' && value instanceof ImageBitmap) ||
-      (typeof VideoFrame === 'function' && value instanceof VideoFrame),
+      (typeof VideoFrame === 'function' && value instanceof VideoFrame) ||
+      (typeof ReadableStream === 'function' && value instanceof ReadableStream),
   );
 }
 

@@ -31,12 +31,12 @@ export function serve(scope) {
     return engine[method](...args);
   }
 
+  // Failures go back to the page, which shows them (and logs those not meant for the user).
   scope.onmessage = async ({ data: { id, method, args } }) => {
     try {
       const value = await run(method, args);
       scope.postMessage({ type: 'reply', id, value });
     } catch (error) {
-      if (!(error instanceof UserError)) console.error(error);
       const message = error?.message ?? String(error);
       scope.postMessage({ type: 'reply', id, error: { message, name: error?.name ?? 'Error', user: error instanceof UserError } });
     }

@@ -1,6 +1,7 @@
-// The camera from the page's side: Start/Stop, each frame grabbed as a VideoFrame (an ImageBitmap
-// where there is none) and handed to the frame path, one at a time (the next frame is grabbed only
-// once the last is drawn: a slow model drops frames instead of queueing them). The stats give the
+// The camera from the page's side: Start/Stop, and frames to the frame path one at a time (a slow
+// model drops frames instead of queueing them): streamed to its Worker through a
+// MediaStreamTrackProcessor where the browser has one, else each grabbed as a VideoFrame (an
+// ImageBitmap where there is none) once the last is drawn. The stats give the
 // frame interval and where it goes: the model, compositing, and the rest (waiting for the camera,
 // handing frames over).
 //
@@ -31,12 +32,33 @@ export function createCameraFlow({ ui, state, stats, status, engine, models, sho
   const means = { inference: createRunningMean(0.1), composite: createRunningMean(0.1), interval: createRunningMean(0.1) };
   const times = { lastResult: 0, lastStats: 0 };
 
+  const streaming = { on: false }; // frames go to the Worker as a stream, not one call each
+
   async function onFrame(video) {
-    if (state.models.live !== 'ready') return; // loading or reloading: skip this frame
+    if (streaming.on || state.models.live !== 'ready') return; // streamed, or no model yet: skip
     const timestamp = performance.now();
     const frame = await grabFrame(video, timestamp);
     if (!frame) return;
-    const timing = await engine.frame(frame, timestamp);
+    onTiming(await engine.frame(frame, timestamp));
+  }
+
+  /**
+   * In a Worker, where the browser has MediaStreamTrackProcessor, the camera track's frames are
+   * streamed there and drawn at the Worker's pace (the processor keeps only the newest): the page's
+   * main thread makes no call per frame. Else (or on the main thread) onFrame hands over each one.
+   */
+  function streamFrames(stream) {
+    const [track] = stream?.getVideoTracks() ?? [];
+    if (engine.where !== 'worker' || typeof MediaStreamTrackProcessor !== 'function' || !track) return;
+    const { readable } = new MediaStreamTrackProcessor({ track, maxBufferSize: 1 });
+    streaming.on = true;
+    engine.cameraStream(readable).finally(() => {
+      streaming.on = false;
+    });
+  }
+
+  /** A drawn frame's timing (from onFrame, or the Worker's 'cameraFrame' event): the stats. */
+  function onTiming(timing) {
     if (!timing || state.webcam !== 'on') return;
     const now = performance.now();
     if (times.lastResult) stats.intervalMs = means.interval.add(now - times.lastResult);
@@ -63,6 +85,7 @@ export function createCameraFlow({ ui, state, stats, status, engine, models, sho
       stats.photo = null;
       stats.intervalMs = 0;
       status.message('Camera on.');
+      streamFrames(webcam.stream);
     } else if (webcamState === 'off' && wasOn) {
       await engine.stopFrames(); // the last frame stays as a still
       state.mode = stats.frames ? 'photo' : 'idle';
@@ -82,6 +105,7 @@ export function createCameraFlow({ ui, state, stats, status, engine, models, sho
 
   return {
     webcam,
+    onTiming,
     toggle() {
       if (webcam.state !== 'off') {
         webcam.stop();

@@ -13,7 +13,7 @@ import { AUTO_BACKEND } from '../settings/userSettings.js';
 import { modelStatusText } from '../ui/modelcard.js';
 
 export function createModelFlow({ ui, state, status, modelPanel, settings, storage }) {
-  const found = { engine: null, device: null, descriptions: { live: null, photo: null }, progress: { live: 0, photo: 0 } };
+  const found = { engine: null, device: null, descriptions: { live: null, photo: null }, progress: { live: 0, photo: 0 }, switches: 0 };
   const waiting = { why: 'the frame path to start', listeners: new Set(), live: null };
   waiting.live = new Promise((resolve, reject) => Object.assign(waiting, { resolveLive: resolve, rejectLive: reject }));
   waiting.live.catch(() => {});
@@ -112,7 +112,7 @@ export function createModelFlow({ ui, state, status, modelPanel, settings, stora
         state.modelError = error;
         if (modelStatus === 'loading') waitFor(`the live model to load (${Math.round((progress ?? 0) * 100)} %)`);
       }
-      status.backend(kind === 'live' && modelStatus === 'loading' ? null : state.backend);
+      status.backend(kind === 'live' && modelStatus === 'loading' ? null : state.backend, found.descriptions.live?.wasmThreads);
       if (error) status.error(new UserError(error));
       showModelStatus();
     },
@@ -131,6 +131,7 @@ export function createModelFlow({ ui, state, status, modelPanel, settings, stora
 
     /** The backend <select> changed: measure (auto) or switch, then reload the models. */
     async changeBackend(backend, { measureAgain = false } = {}) {
+      const mine = ++found.switches;
       try {
         if (backend !== AUTO_BACKEND) {
           state.backendChoice = null;
@@ -139,10 +140,11 @@ export function createModelFlow({ ui, state, status, modelPanel, settings, stora
         }
         const chosen = await decideBackend({ measureAgain });
         await found.engine.reload(chosen);
+        if (mine !== found.switches) return; // another switch came meanwhile: it speaks
         state.backend = chosen;
         status.message(`Now running on ${chosen}.`);
       } catch (error) {
-        status.error(error);
+        if (mine === found.switches) status.error(error); // a superseded reload's failure is no news
       }
     },
   };

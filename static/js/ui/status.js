@@ -32,9 +32,10 @@ export function createStatusLine(ui, state) {
       ui.statusModel.textContent = `model: ${text}`;
       ui.statusModel.dataset.kind = kind;
     },
-    backend(name) {
-      const threads = name === 'wasm' ? wasmThreadsLabel() : ''; // "2 threads", or why it is one
-      ui.statusBackend.textContent = `backend: ${name ?? '—'}${threads ? ` · ${threads}` : ''}`;
+    /** `threads`: the WASM threads where the model runs (a Worker's own); default: this page's. */
+    backend(name, threads = undefined) {
+      const label = name === 'wasm' ? wasmThreadsLabel(threads ?? undefined) : ''; // "2 threads", or why it is one
+      ui.statusBackend.textContent = `backend: ${name ?? '—'}${label ? ` · ${label}` : ''}`;
       ui.statusBackend.dataset.kind = name ? 'ok' : 'pending';
     },
   };
