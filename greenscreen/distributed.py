@@ -8,7 +8,8 @@
 One program runs in every process (JAX's multi-controller model). Each feeds its own rows of each global
 batch; Keras assembles the global batch across processes (`jax.make_array_from_process_local_data`) and
 XLA all-reduces the gradients, so a step is the same step a single process takes on the whole batch.
-Only process 0 writes the run folder (`Cluster.is_chief`). CPU processes talk through gloo; GPUs through
+Only process 0 writes the run folder (`Cluster.is_chief`), outside the distribution (`process_local`);
+`stop_together` ends every process soon after one fails. CPU processes talk through gloo; GPUs through
 NCCL and TPUs through their interconnect, both picked by JAX itself.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 
 from greenscreen.cli_common import UsageError, first_line
@@ -75,10 +77,15 @@ def join_cluster(options: dict) -> Cluster:
     # Harmless on GPU/TPU hosts (only the CPU client uses it).
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     timeout = int(os.environ.get("GREENSCREEN_CLUSTER_TIMEOUT", "300"))
+    # Said first, because a coordinator that never answers ends the process inside JAX (an abort, after
+    # the timeout) rather than with an exception we could word.
+    where = arguments.get("coordinator_address", "the address the environment gives")
+    who = f"process {arguments['process_id']}" if "process_id" in arguments else "this process"
+    print(f"joining the training cluster at {where} as {who}, waiting up to {timeout} s for the others "
+          "(GREENSCREEN_CLUSTER_TIMEOUT)", flush=True)
     try:
         jax.distributed.initialize(**arguments, initialization_timeout=timeout)
     except (ValueError, RuntimeError, TypeError) as error:
-        where = arguments.get("coordinator_address", "the coordinator from the environment")
         raise UsageError(f"cannot join the training cluster ({where}): {first_line(error)}; give --coordinator "
                          "HOST:PORT --num-processes N --process-id I, or run under SLURM, Kubernetes or a "
                          "Cloud TPU VM") from None
@@ -153,17 +160,25 @@ def is_peer_failure(error: BaseException) -> bool:
 
 @contextlib.contextmanager
 def stop_together(cluster: Cluster, resume_hint: str):
-    """Turn a collective that failed because another process died into one clear line and a quick exit.
+    """Make a failure in one process end all of them at once, each with one clear line.
 
-    The exit skips JAX's shutdown barrier on purpose: that barrier would wait for the dead process until
-    the heartbeat timeout and then abort with a native stack trace."""
+    A collective that failed because another process died becomes `error: process I of N: another training
+    process stopped ...`; any other error in a multi-process run is printed with its traceback and ends
+    this process at once, which the others see as a closed connection. Both exits skip JAX's shutdown
+    barrier on purpose: it would wait for the dead process until its timeout, then abort with a native
+    stack trace."""
     try:
         yield
-    except Exception as error:  # noqa: BLE001 - anything else is re-raised untouched
-        if cluster.process_count < 2 or not is_peer_failure(error):
+    except Exception as error:  # noqa: BLE001 - one process alone: re-raised untouched
+        if cluster.process_count < 2:
             raise
-        print(f"\nerror: {cluster.describe()}: another training process stopped, so this one stops too "
-              f"({first_line(error, 200)}). See the other processes' logs; {resume_hint}",
-              file=sys.stderr, flush=True)
+        if is_peer_failure(error):
+            print(f"\nerror: {cluster.describe()}: another training process stopped, so this one stops too "
+                  f"({first_line(error, 200)}). See the other processes' logs; {resume_hint}",
+                  file=sys.stderr, flush=True)
+        else:
+            traceback.print_exc()
+            print(f"error: {cluster.describe()} failed ({first_line(error, 200)}); the other processes stop "
+                  f"with it. {resume_hint}", file=sys.stderr, flush=True)
         sys.stdout.flush()
         os._exit(3)
