@@ -133,12 +133,22 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
     own.compositor.render(result.source, mask);
   }
 
-  /** The GPU work issued so far is done (a 1-pixel read waits for it): honest compositing times. */
-  function finishGPU() {
+  /**
+   * Resolves once the GPU work issued so far is done: compositing times count the GPU's work, not
+   * only issuing it. A fence polled between tasks, not a read-back: on the main thread a read-back
+   * would freeze the page for as long as the GPU works (11 s for a 12-megapixel photo here).
+   */
+  async function finishGPU() {
     const gl = own.compositor?.gl;
     if (!gl || gl.isContextLost()) return;
-    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+    const fence = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+    if (!fence) return;
+    gl.flush();
+    try {
+      while (gl.clientWaitSync(fence, 0, 0) === gl.TIMEOUT_EXPIRED) await new Promise((resolve) => setTimeout(resolve, 2));
+    } finally {
+      gl.deleteSync(fence);
+    }
   }
 
   async function segmenterFor(kind) {
@@ -262,7 +272,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
         image: photo.image,
         flip: own.settings.photoFlipTTA,
       });
-      finishGPU();
+      await finishGPU();
       const done = performance.now();
       result.set({ kind: 'photo', source: photo.image, mask, rawMask });
       const { image, decodeMs, downscaleMs, ...size } = photo;
@@ -300,10 +310,11 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
           // a video background shows the frame for this moment of the camera session
           if (backgroundIsVideo()) await seekVideoBackground(own.userBackground, (timestamp - own.cameraClock) / 1000);
           const timing = await renderLiveFrame(segmenter, source, timestamp);
-          const issued = performance.now();
-          finishGPU(); // compositing is done when the GPU is, not when its commands are issued
-          const compositeMs = timing.compositeMs + (performance.now() - issued);
+          // at once: the previous frame's GPU mask is gone, the holder must not point at it
           result.set({ kind: 'camera', source, mask: timing.mask, rawMask: null });
+          const issued = performance.now();
+          await finishGPU(); // compositing is done when the GPU is, not when its commands are issued
+          const compositeMs = timing.compositeMs + (performance.now() - issued);
           return { inferenceMs: timing.inferenceMs, compositeMs, model: timing.mask.model };
         } catch (error) {
           source.close();
