@@ -24,6 +24,17 @@ from keras import layers
 
 # Presets are plain data so new ones (e.g. a lighter real-time model) are a dict entry, not code.
 # The paper's three: growth rate k, layers per dense block (down path, bottleneck, up path mirrored).
+# The shipped live model's preset, which its candidates vary one field at a time.
+_LIVE = dict(
+    encoder="efficientnet_lite0",
+    encoder_blocks=8,
+    growth_rate=12,
+    up_blocks=(3, 3, 3, 2),
+    separable=True,
+    dropout=0.0,
+    bn_momentum=0.9,
+)
+
 PRESETS: dict[str, dict] = {
     "tiramisu56": dict(growth_rate=12, layers_per_block=(4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4)),
     "tiramisu67": dict(growth_rate=16, layers_per_block=(5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5)),
@@ -70,61 +81,19 @@ PRESETS: dict[str, dict] = {
     ),
     # Live model: the first 8 blocks (stride 16, 80 channels; a third of the encoder's work at 224 px,
     # 0.25M of its parameters) and a thinner up path, for WASM in real time and a download under 1 MB.
-    "tiramisu_lite0_live": dict(
-        encoder="efficientnet_lite0",
-        encoder_blocks=8,
-        growth_rate=12,
-        up_blocks=(3, 3, 3, 2),
-        separable=True,
-        dropout=0.0,
-        bn_momentum=0.9,
-    ),
+    "tiramisu_lite0_live": _LIVE,
     # Candidates for the next live model (issue 16; bench/README.md has their speed and scores after one
     # short distillation). Each changes one thing against tiramisu_lite0_live:
     # a deeper encoder (its 11th block: 112 channels at stride 16, the features the photo model's
     # bottleneck sees one stride later) ...
-    "tiramisu_lite0_live_deep": dict(
-        encoder="efficientnet_lite0",
-        encoder_blocks=11,
-        growth_rate=12,
-        up_blocks=(3, 3, 3, 2),
-        separable=True,
-        dropout=0.0,
-        bn_momentum=0.9,
-    ),
+    "tiramisu_lite0_live_deep": dict(_LIVE, encoder_blocks=11),
     # ... a wider up path (growth 16, one more layer in the two deepest blocks) ...
-    "tiramisu_lite0_live_wide": dict(
-        encoder="efficientnet_lite0",
-        encoder_blocks=8,
-        growth_rate=16,
-        up_blocks=(4, 4, 3, 2),
-        separable=True,
-        dropout=0.0,
-        bn_momentum=0.9,
-    ),
+    "tiramisu_lite0_live_wide": dict(_LIVE, growth_rate=16, up_blocks=(4, 4, 3, 2)),
     # ... or a cheaper upsampling op: bilinear x2 then a 1x1 conv instead of the 3x3 transposed conv.
-    "tiramisu_lite0_live_bilinear": dict(
-        encoder="efficientnet_lite0",
-        encoder_blocks=8,
-        growth_rate=12,
-        up_blocks=(3, 3, 3, 2),
-        separable=True,
-        dropout=0.0,
-        bn_momentum=0.9,
-        upsample="bilinear",
-    ),
+    "tiramisu_lite0_live_bilinear": dict(_LIVE, upsample="bilinear"),
     # The two that won their short distillation together (bench/README.md, "Live candidates"): the deeper
     # encoder's features with the cheaper bilinear transition up. The long distillation trains this one.
-    "tiramisu_lite0_live_deep_bilinear": dict(
-        encoder="efficientnet_lite0",
-        encoder_blocks=11,
-        growth_rate=12,
-        up_blocks=(3, 3, 3, 2),
-        separable=True,
-        dropout=0.0,
-        bn_momentum=0.9,
-        upsample="bilinear",
-    ),
+    "tiramisu_lite0_live_deep_bilinear": dict(_LIVE, encoder_blocks=11, upsample="bilinear"),
 }
 
 # Paper defaults; a preset overrides only what differs.
