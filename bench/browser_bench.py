@@ -110,6 +110,8 @@ def our_models(model_dirs: list[Path], model: str = DEFAULT_MODEL) -> tuple[list
             raise BenchError(f"no model.json in {given} or {given / model}: "
                              f"export one with `python convert/export_tfjs.py --out {folder}`")
         label = given.resolve().name
+        if label in MODEL_CHOICES:  # DIR/live given itself: DIR names the model better than "live"
+            label = given.resolve().parent.name
         while label in labels:
             label += "_"
         labels.add(label)

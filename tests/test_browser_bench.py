@@ -212,6 +212,9 @@ def test_model_dirs_are_model_folders_or_a_folder_holding_live_and_photo(tmp_pat
     assert bench.system_specs(["wasm"], [], "live", models)[0].query.endswith("&modelUrl=/model/cand-a/model.json")
     root = bench.serve_copies(models, tmp_path / "served")
     assert (root / "cand-a" / "model.json").is_file() and (root / "cand-b" / "model.json").is_file()
+    # DIR/live given itself is named after DIR (as the candidates' exports are passed)
+    three = _exported(tmp_path / "cand-c" / "live")
+    assert [m.label for m in bench.our_models([one, three], "live")[0]] == ["cand-a", "cand-c"]
     with pytest.raises(bench.BenchError, match="no model.json"):
         bench.our_models([tmp_path / "nothing-here"], "live")
 
