@@ -22,8 +22,6 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-# Presets are plain data so new ones (e.g. a lighter real-time model) are a dict entry, not code.
-# The paper's three: growth rate k, layers per dense block (down path, bottleneck, up path mirrored).
 # The shipped live model's preset, which its candidates vary one field at a time.
 _LIVE = dict(
     encoder="efficientnet_lite0",
@@ -35,6 +33,22 @@ _LIVE = dict(
     bn_momentum=0.9,
 )
 
+# The from-scratch real-time preset (tiramisu_lite below), which the smoke-test preset shrinks.
+_LITE = dict(
+    growth_rate=10,
+    layers_per_block=(2, 3, 4, 5, 6, 5, 4, 3, 2),
+    first_filters=24,
+    stem_stride=2,
+    separable=True,
+    compression=0.5,
+    # A 150k-parameter net underfits long before it overfits: no dropout, and BatchNorm
+    # statistics that follow the weights quickly (short CPU runs).
+    dropout=0.0,
+    bn_momentum=0.9,
+)
+
+# Presets are plain data so new ones (e.g. a lighter real-time model) are a dict entry, not code.
+# The paper's three: growth rate k, layers per dense block (down path, bottleneck, up path mirrored).
 PRESETS: dict[str, dict] = {
     "tiramisu56": dict(growth_rate=12, layers_per_block=(4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4)),
     "tiramisu67": dict(growth_rate=16, layers_per_block=(5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5)),
@@ -42,30 +56,10 @@ PRESETS: dict[str, dict] = {
     # Real-time member of the family: a stride-2 stem (the dense path works at half resolution),
     # depthwise-separable 3x3 convolutions in the dense layers, compressed transitions and a
     # bilinear x2 on the logits. Same dense blocks + skip connections as the paper.
-    "tiramisu_lite": dict(
-        growth_rate=10,
-        layers_per_block=(2, 3, 4, 5, 6, 5, 4, 3, 2),
-        first_filters=24,
-        stem_stride=2,
-        separable=True,
-        compression=0.5,
-        # A 150k-parameter net underfits long before it overfits: no dropout, and BatchNorm
-        # statistics that follow the weights quickly (short CPU runs).
-        dropout=0.0,
-        bn_momentum=0.9,
-    ),
+    "tiramisu_lite": _LITE,
     # Smoke tests and plumbing (multi-process training in seconds): one block down, one up, 1k parameters.
     # Learns little; its point is that building and compiling it is quick.
-    "tiramisu_tiny": dict(
-        growth_rate=4,
-        layers_per_block=(1, 1, 1),
-        first_filters=8,
-        stem_stride=2,
-        separable=True,
-        compression=0.5,
-        dropout=0.0,
-        bn_momentum=0.9,
-    ),
+    "tiramisu_tiny": dict(_LITE, growth_rate=4, layers_per_block=(1, 1, 1), first_filters=8),
     # Pretrained down path: EfficientNet-Lite0 (ImageNet, Apache-2.0). `encoder_blocks` of its 16
     # MBConv blocks are kept; `up_blocks` = layers of the dense block on the deepest features, then
     # of one dense block per stride on the way up to stride 2 (the logits are upsampled x2 at the end).
