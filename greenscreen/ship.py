@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import sys
 from pathlib import Path
@@ -53,9 +54,26 @@ def lineage_stages(run: RunFolder) -> list[dict]:
     if not run.best.is_file():
         raise UsageError(f"{run.best} does not exist: nothing to ship")
     try:
-        return [card.stage_record(stage) for stage in run.lineage()]
+        stages = [card.stage_record(stage) for stage in run.lineage()]
     except RunFolderError as error:
         raise UsageError(str(error)) from None
+    return shipped_ancestry(stages[0]["starts_from"], {stage["run"] for stage in stages}) + stages
+
+
+def shipped_ancestry(start: str, own_runs: set[str]) -> list[dict]:
+    """The stages behind a shipped model a run started from (models/NAME.keras), read from its card.
+
+    Their run folders are gone (runs/ is not committed), but the card beside the model kept them: without
+    this, a model refined from the shipped one would claim only its own last stage. When that card was
+    written by shipping this same lineage earlier (a campaign shipped midway, then again), only the stages
+    before our own runs are the ancestry."""
+    model_card = Path(start).with_suffix(".card.json")
+    if not model_card.is_file():
+        return []
+    earlier = json.loads(model_card.read_text()).get("training", {}).get("stages", [])
+    own = {os.path.normpath(run) for run in own_runs}
+    cut = next((i for i, stage in enumerate(earlier) if os.path.normpath(stage.get("run", "")) in own), len(earlier))
+    return list(earlier[:cut])
 
 
 def scoring_sets(data: Path) -> dict[str, str]:

@@ -89,3 +89,39 @@ def test_shipping_a_run_without_best_keras_is_one_line(tmp_path, capsys):
     (tmp_path / "run").mkdir()
     assert ship.main([str(tmp_path / "run"), "--name", "photo"]) == 2
     assert "nothing to ship" in capsys.readouterr().err
+
+
+def test_a_run_started_from_a_shipped_model_keeps_that_models_stages(tmp_path):
+    """The shipped model's run folders are gone; its card still tells how it was trained, and shipping the
+    same campaign again (midway, then at its end) does not count its own earlier stage twice."""
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "live.keras").write_bytes(b"")
+    earlier = [{"run": f"runs/live-cpu-{n}", "minutes": minutes, "samples_seen": 12800 * n, "loss": "pixel cross-entropy",
+                "hardware": "x86_64, 2 cores; devices: cpu:0", "train": [], "validation": []}
+               for n, minutes in ((1, 7.0), (3, 49.2))]
+    (models / "live.card.json").write_text(json.dumps({"training": {"stages": earlier}}))
+    options = {"preset": "tiramisu_lite0_live", "size": [224, 224], "batch_size": 12, "lr": 5e-4,
+               "optimizer": "adam", "schedule": "cosine", "init_weights": str(models / "live.keras")}
+    run = fake_run(tmp_path / "runs" / "live-long", options,
+                   {"epoch": 32, "best_epoch": 31, "best_val_miou": 85.3, "train_seconds": 3510})
+    run.best.write_bytes(b"")
+    stages = ship.lineage_stages(run)
+    assert [stage["run"] for stage in stages] == ["runs/live-cpu-1", "runs/live-cpu-3", str(run.path)]
+    assert "3 stage(s), 115 minutes" in card.describe("live", "tiramisu_lite0_live", None, stages)
+
+    # The campaign was shipped over models/live.* at 32 epochs; shipping it again at 60 keeps 3 stages.
+    (models / "live.card.json").write_text(json.dumps({"training": {"stages": stages}}))
+    run.update_state(epoch=60)
+    again = ship.lineage_stages(run)
+    assert [stage["run"] for stage in again] == ["runs/live-cpu-1", "runs/live-cpu-3", str(run.path)]
+    assert again[-1]["epochs"] == 60
+
+
+def test_a_run_started_from_weights_without_a_card_has_only_its_own_stages(tmp_path):
+    (tmp_path / "weights.keras").write_bytes(b"")
+    run = fake_run(tmp_path / "run", {"preset": "tiramisu_lite0", "size": [160, 160], "batch_size": 8,
+                                      "init_weights": str(tmp_path / "weights.keras")},
+                   {"epoch": 2, "best_epoch": 2, "best_val_miou": 50.0, "train_seconds": 60})
+    run.best.write_bytes(b"")
+    assert [stage["run"] for stage in ship.lineage_stages(run)] == [str(run.path)]
