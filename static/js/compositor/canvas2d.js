@@ -169,11 +169,12 @@ export function createCanvas2DCompositor({ canvas, backgroundImage = null, ...se
         output.fillRect(0, 0, width, height);
         break;
       case 'image': {
-        const { width: bw, height: bh } = sourceSize(backgroundImage);
+        const picture = backgroundImage.currentFrame?.() ?? backgroundImage; // a video streamed into the Worker: its frame now
+        const { width: bw, height: bh } = sourceSize(picture);
         const { sx, sy, sw, sh } = coverRect(bw, bh, width, height);
         output.imageSmoothingEnabled = true;
         output.imageSmoothingQuality = 'high';
-        output.drawImage(backgroundImage, sx, sy, sw, sh, 0, 0, width, height);
+        output.drawImage(picture, sx, sy, sw, sh, 0, 0, width, height);
         break;
       }
       case 'blur':

@@ -23,9 +23,13 @@ export function createImageBackgroundStage({ kit, image }) {
   if (!width || !height) throw new Error('The background picture has no pixels');
   const program = kit.createProgram({ fragment: FRAGMENT, uniforms: ['u_image', 'u_outputSize', 'u_crop'] });
   const texture = kit.createTexture({ width: 1, height: 1 });
-  // A video background (a looping <video>) is uploaded again on every render: its current frame.
-  const moving = typeof HTMLVideoElement !== 'undefined' && image instanceof HTMLVideoElement;
-  uploadImage(gl, texture, image);
+  // A video background is uploaded again on every render: a looping <video>, its current frame; one
+  // streamed into the Worker ({currentFrame()}: engine/streamedBackground.js), when its frame changed.
+  const element = typeof HTMLVideoElement !== 'undefined' && image instanceof HTMLVideoElement;
+  const streamed = typeof image.currentFrame === 'function';
+  const moving = element || streamed;
+  let uploaded = streamed ? image.currentFrame() : image;
+  uploadImage(gl, texture, uploaded);
   if (!moving) {
     gl.generateMipmap(gl.TEXTURE_2D);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR_MIPMAP_LINEAR);
@@ -33,7 +37,8 @@ export function createImageBackgroundStage({ kit, image }) {
   return {
     followsFrame: false,
     render({ target }) {
-      if (moving && image.readyState >= 2) uploadImage(gl, texture, image);
+      if (element && image.readyState >= 2) uploadImage(gl, texture, image);
+      if (streamed && image.currentFrame() !== uploaded) uploadImage(gl, texture, (uploaded = image.currentFrame()));
       const { sx, sy, sw, sh } = coverRect(width, height, target.width, target.height);
       program.use();
       kit.bindTextures(program, { u_image: texture });
