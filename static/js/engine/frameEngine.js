@@ -14,6 +14,10 @@
 // Every method answers with plain data (structured-clone friendly). Events go out through `emit`:
 // 'model' (load progress and status), 'notice', 'error', 'measureStep', 'exportProgress', 'recovered',
 // 'cameraFrame'.
+//
+// A video background: on the main thread the page's looping <video>, seeked to the camera's or the
+// exported clip's time; in a Worker its frames streamed from the page (backgroundFrame()), and an
+// export decodes the file itself at the clip's time (streamedBackground.js).
 
 import { UserError } from '../base/messages.js';
 import { createCompositor, outputContext } from '../compositor/index.js';
@@ -30,11 +34,24 @@ import { createModelSet } from '../segmenter/modelSet.js';
 import { wasmThreadsInfo } from '../segmenter/wasmThreads.js';
 import { MAX_COMPOSITE_PIXELS } from '../settings/config.js';
 import { createResultHolder } from './resultHolder.js';
+import { createStreamedBackground, isStreamedBackground } from './streamedBackground.js';
 import { createVideoJob } from './videoJob.js';
 
-/** A looping <video> background: only on the main thread (a Worker gets its still instead). */
+/** A looping <video> background: only on the main thread (a Worker gets its frames streamed). */
 function isVideoElement(value) {
   return typeof HTMLVideoElement !== 'undefined' && value instanceof HTMLVideoElement;
+}
+
+/**
+ * How a video background keeps time: {atCameraTime(s), atClipTime(s), endClip()}, or null for a
+ * picture. The page's <video> is paused and seeked (see seekVideoBackground for why); a streamed one
+ * shows the newest frame the page sent while the camera runs, and decodes the clip's time in an export.
+ */
+function videoClock(background) {
+  if (isStreamedBackground(background)) return background;
+  if (!isVideoElement(background)) return null;
+  const seek = (seconds) => seekVideoBackground(background, seconds);
+  return { atCameraTime: seek, atClipTime: seek, endClip: async () => background.play().catch(() => {}) };
 }
 
 /** The GPU's name (for the per-device backend cache), or '' when the browser hides it. */
@@ -57,7 +74,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
   const own = {
     settings: null,
     compositor: null,
-    userBackground: null, // an ImageBitmap (a picture, or a video background's still)
+    userBackground: null, // an ImageBitmap (a picture), or a video: the page's <video>, or streamed here
     backend: null,
     reloading: null,
     frameInFlight: Promise.resolve(),
@@ -71,14 +88,19 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
     resetFilter: () => liveMainPerson.reset(),
     onProgress: (progress) => emit('exportProgress', progress),
     // a video background follows the exported clip's clock, frame by frame
-    beforeFrame: async (timestampMs) => {
-      if (backgroundIsVideo()) await seekVideoBackground(own.userBackground, timestampMs / 1000);
-    },
+    beforeFrame: async (timestampMs) => chosenVideoClock()?.atClipTime(timestampMs / 1000),
   });
 
-  function backgroundIsVideo() {
+  /** The clock of the video background when it is the one chosen, else null. */
+  function chosenVideoClock() {
     const { background, backgroundId } = own.settings;
-    return isVideoElement(own.userBackground) && background === 'image' && backgroundId === USER_BACKGROUND_ID;
+    return background === 'image' && backgroundId === USER_BACKGROUND_ID ? videoClock(own.userBackground) : null;
+  }
+
+  /** What the page handed over as its background: a video's {kind: 'video', still, blob} is streamed here. */
+  function received(userBackground) {
+    if (userBackground?.kind !== 'video') return userBackground;
+    return createStreamedBackground({ ...userBackground, onProblem: (text) => emit('notice', text) });
   }
 
   function describe(segmenter) {
@@ -210,7 +232,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
     /** Settings in, the compositor built; resolves to {compositorKind, gpu}. */
     async start({ settings, userBackground = null }) {
       own.settings = { ...settings };
-      own.userBackground = userBackground;
+      own.userBackground = received(userBackground);
       // TF.js computes in the WebGL context the compositor draws with: a frame is uploaded once and
       // its mask never leaves the GPU (before the first model loads; no-op for Canvas2D).
       const gl = outputContext(canvas, compositorChoice);
@@ -240,12 +262,22 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
     async setSettings(changes, { structural = false, userBackground } = {}) {
       Object.assign(own.settings, changes);
       const replaced = userBackground !== undefined && userBackground !== own.userBackground ? own.userBackground : null;
-      if (userBackground !== undefined) own.userBackground = userBackground;
+      if (userBackground !== undefined) own.userBackground = received(userBackground);
       if (structural) await rebuildCompositor();
       if (replaced && !isVideoElement(replaced)) replaced.close?.(); // after the compositor that drew it is gone
       if (structural) return;
       own.compositor?.update(liveSettings(result.kind));
       renderStill();
+    },
+
+    /**
+     * The newest frame of a video background the page plays (a VideoFrame or ImageBitmap, in a
+     * Worker): kept for the compositor, the one before it closed; closed at once when the background
+     * is not a streamed video (any more).
+     */
+    backgroundFrame(frame) {
+      if (isStreamedBackground(own.userBackground)) own.userBackground.offer(frame);
+      else frame.close();
     },
 
     /**
@@ -308,7 +340,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
       const done = (async () => {
         try {
           // a video background shows the frame for this moment of the camera session
-          if (backgroundIsVideo()) await seekVideoBackground(own.userBackground, (timestamp - own.cameraClock) / 1000);
+          await chosenVideoClock()?.atCameraTime((timestamp - own.cameraClock) / 1000);
           const timing = await renderLiveFrame(segmenter, source, timestamp);
           // at once: the previous frame's GPU mask is gone, the holder must not point at it
           result.set({ kind: 'camera', source, mask: timing.mask, rawMask: null });
@@ -375,7 +407,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
         return await video.export();
       } finally {
         result.kind = kindBefore;
-        if (isVideoElement(own.userBackground)) own.userBackground.play().catch(() => {});
+        await videoClock(own.userBackground)?.endClip();
         // the last exported frame stays on screen; a settings change redraws the preview
       }
     },
@@ -405,6 +437,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = ()
         resources: own.compositor?.resources?.() ?? null,
         mask: mask && { width: mask.width, height: mask.height, model: mask.model, ...(withMask ? { data: Float32Array.from(mask.data) } : {}) },
         mode: result.kind,
+        backgroundFramesReceived: isStreamedBackground(own.userBackground) ? own.userBackground.received : null,
       };
     },
 

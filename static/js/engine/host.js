@@ -13,7 +13,7 @@ import { UserError } from '../base/messages.js';
 const BOOT_TIMEOUT_MS = 30_000;
 // The engine's methods the page calls; arguments that are transferred rather than copied.
 const METHODS = [
-  'start', 'loadModel', 'measureBackends', 'reload', 'setSettings', 'photo', 'frame', 'cameraStream', 'stopFrames',
+  'start', 'loadModel', 'measureBackends', 'reload', 'setSettings', 'backgroundFrame', 'photo', 'frame', 'cameraStream', 'stopFrames',
   'openVideo', 'exportVideo', 'cancelExport', 'forgetVideo', 'png', 'selfTest', 'probe',
 ];
 const TF_SCRIPTS = ['/vendor/tfjs/tf.es2017.min.js', '/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js'];
@@ -84,9 +84,10 @@ function workerEngine(worker, onEvent) {
       worker.postMessage({ id, method, args }, transfer);
     });
   const engine = Object.fromEntries(METHODS.map((method) => [method, (...args) => call(method, args, transferables(...args))]));
-  // settings carry a picture in their options
-  engine.setSettings = (changes, options = {}) => call('setSettings', [changes, options], transferables(options.userBackground));
-  engine.start = (options) => call('start', [options], transferables(options.userBackground));
+  // settings carry a picture in their options, or a video's {kind: 'video', still, blob}
+  const background = (options) => transferables(options.userBackground, options.userBackground?.still);
+  engine.setSettings = (changes, options = {}) => call('setSettings', [changes, options], background(options));
+  engine.start = (options) => call('start', [options], background(options));
   engine.init = (canvas, compositorChoice) => call('init', [{ canvas, compositorChoice }], [canvas]);
   return engine;
 }
