@@ -2,8 +2,9 @@
 // control, and handed to the frame path (a structural change — background kind or picture —
 // rebuilds its compositor; the rest only updates it). The uploaded background is decoded here,
 // kept in IndexedDB for the next visit, and handed over: a picture as an ImageBitmap (moved to a
-// Worker, not copied); a video as its looping <video> on the main thread, or as its current frame
-// (a still) when the frame path runs in a Worker, which has no <video>.
+// Worker, not copied); a video as its looping <video> on the main thread. A Worker has no <video>:
+// it gets the video's current frame and its file, and, while the video is the chosen background,
+// every new frame the page's <video> plays (streamVideoFrames; stopped when another is chosen).
 //
 //   const look = createSettingsFlow({ui, state, status, settings, storage});
 //   look.attach(engine);  await look.change({blurStrength: 20});  await look.upload(file);
@@ -15,20 +16,36 @@ import {
   restoreUploadedBackground,
   useUploadedBackground,
 } from '../input/backgrounds.js';
-import { releaseVideoBackground } from '../input/videoBackground.js';
+import { releaseVideoBackground, streamVideoFrames, videoBackgroundFile } from '../input/videoBackground.js';
 import { saveSettings } from '../settings/userSettings.js';
 import { fillBackgroundOptions, syncControls } from '../ui/controls.js';
 
 const isVideo = (value) => value instanceof HTMLVideoElement;
 
 export function createSettingsFlow({ ui, state, status, settings, storage }) {
-  const held = { engine: null, userBackground: null }; // the decoded upload (ImageBitmap or <video>)
+  // the decoded upload (ImageBitmap or <video>), and its frames streaming to a Worker
+  const held = { engine: null, userBackground: null, stream: null };
 
   /** What the frame path gets for the uploaded background (see the header), or null. */
   async function forEngine(background) {
     if (!background) return null;
     if (held.engine?.where !== 'worker') return background;
-    return createImageBitmap(background); // a copy (moved to the Worker), or a video's current frame
+    if (!isVideo(background)) return createImageBitmap(background); // a copy, moved to the Worker
+    return { kind: 'video', still: await createImageBitmap(background), blob: videoBackgroundFile(background) };
+  }
+
+  function stopStream() {
+    held.stream?.stop();
+    held.stream = null;
+  }
+
+  /** In a Worker, the video background's frames stream there while it is the chosen background. */
+  function streamWhileChosen() {
+    const chosen = settings.background === 'image' && settings.backgroundId === USER_BACKGROUND_ID;
+    const video = held.engine?.where === 'worker' && chosen && isVideo(held.userBackground) ? held.userBackground : null;
+    if (held.stream?.video === video) return;
+    stopStream();
+    if (video) held.stream = streamVideoFrames(video, (frame) => held.engine.backgroundFrame(frame));
   }
 
   function showBackgroundOptions() {
@@ -52,7 +69,9 @@ export function createSettingsFlow({ ui, state, status, settings, storage }) {
 
     async attach(engine) {
       held.engine = engine;
-      return { settings: { ...settings }, userBackground: await forEngine(held.userBackground) };
+      const given = { settings: { ...settings }, userBackground: await forEngine(held.userBackground) };
+      streamWhileChosen(); // frames that come before the engine has started are closed there
+      return given;
     },
 
     /** Change settings; `structural` rebuilds the frame path's compositor. */
@@ -61,11 +80,13 @@ export function createSettingsFlow({ ui, state, status, settings, storage }) {
       Object.assign(settings, changes);
       saveSettings(storage, settings);
       syncControls(ui, settings);
+      if (userBackground !== undefined) stopStream(); // the old video's frames must not reach the new background
       try {
         await held.engine?.setSettings(changes, { structural, ...(userBackground !== undefined ? { userBackground } : {}) });
       } catch (error) {
         status.error(error);
       }
+      streamWhileChosen();
     },
 
     /** The frame path fell back to the default picture (the chosen one failed). */
@@ -85,8 +106,7 @@ export function createSettingsFlow({ ui, state, status, settings, storage }) {
         if (previous !== image && isVideo(previous)) release(previous);
         if (previous !== image && !isVideo(previous) && held.engine?.where === 'worker') release(previous);
         const kind = isVideo(image) ? 'video (looping, muted)' : 'picture';
-        const still = isVideo(image) && held.engine?.where === 'worker' ? ' (its first frame: the frame path runs in a Worker)' : '';
-        status.message(`Background ${kind} set${still}; it is kept in this browser for your next visit.`, 'info', 'background');
+        status.message(`Background ${kind} set; it is kept in this browser for your next visit.`, 'info', 'background');
       } catch (error) {
         status.error(error);
       }
@@ -103,10 +123,13 @@ export function createSettingsFlow({ ui, state, status, settings, storage }) {
       status.message('Uploaded background forgotten.', 'info', 'background');
     },
 
-    /** {kind: 'video', loop, muted, currentTime} or {kind: 'picture'}, or null (automation API). */
+    /** {kind: 'video', loop, muted, currentTime, framesStreamed, streaming} or {kind: 'picture'}, or null (automation API). */
     get userBackground() {
       const background = held.userBackground;
-      if (isVideo(background)) return { kind: 'video', loop: background.loop, muted: background.muted, currentTime: background.currentTime };
+      if (isVideo(background)) {
+        const { loop, muted, currentTime } = background;
+        return { kind: 'video', loop, muted, currentTime, framesStreamed: held.stream?.sent ?? 0, streaming: Boolean(held.stream) };
+      }
       return background ? { kind: 'picture' } : null;
     },
   };

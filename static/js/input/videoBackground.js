@@ -1,8 +1,11 @@
 // A video as the background: a muted <video> that loops, kept in IndexedDB like an uploaded picture
 // (input/backgrounds.js) and limited to MAX_VIDEO_BACKGROUND_BYTES so the store stays small.
 // The compositors draw a <video> like a picture; the WebGL one uploads its current frame every render.
+// A frame path in a Worker has no <video>: the page plays it and streams its frames there.
 //
 //   const video = await loadVideoBackground(file);   // throws UserError with a one-line message
+//   const stream = streamVideoFrames(video, (frame) => engine.backgroundFrame(frame));  // stream.stop()
+//   videoBackgroundFile(video);                       // the Blob it plays (a Worker's export decodes it)
 //   releaseVideoBackground(video);                    // stops it and frees its object URL
 
 import { UserError } from '../base/messages.js';
@@ -10,6 +13,8 @@ import { videoFileProblem } from './videoFile.js';
 
 export const MAX_VIDEO_BACKGROUND_BYTES = 50 * 1024 * 1024;
 const LOAD_TIMEOUT_MS = 20_000;
+const POLL_INTERVAL_MS = 1000 / 30; // without requestVideoFrameCallback: look for a new frame this often
+const files = new WeakMap(); // <video> → the Blob it plays
 
 /** True when a stored or chosen background is a video rather than a picture. */
 export function isVideoBackground(blob) {
@@ -54,6 +59,7 @@ export async function loadVideoBackground(blob) {
   video.playsInline = true;
   video.preload = 'auto';
   video.src = URL.createObjectURL(blob);
+  files.set(video, blob);
   try {
     await firstFrame(video, name);
     await video.play().catch(() => {}); // autoplay of a muted video is allowed; a refusal leaves a still
@@ -62,6 +68,57 @@ export async function loadVideoBackground(blob) {
     releaseVideoBackground(video);
     throw error;
   }
+}
+
+/** The Blob a video background plays (null for anything else). */
+export function videoBackgroundFile(video) {
+  return files.get(video) ?? null;
+}
+
+/** The frame a <video> shows now, as a VideoFrame (an ImageBitmap in a browser without one), or null. */
+async function snapshot(video) {
+  if (video.readyState < 2) return null;
+  try {
+    return typeof VideoFrame === 'function' ? new VideoFrame(video) : await createImageBitmap(video);
+  } catch {
+    return null; // between two frames (a loop's seek back): the next one comes soon
+  }
+}
+
+/**
+ * Hand each new frame of a playing `video` to `send(frame)` (which takes the frame over and
+ * resolves once it is delivered) until stop(). One frame in flight: frames that come while the
+ * last is on its way are skipped, so a busy receiver never has frames piling up for it.
+ * Returns {video, sent, stop()}.
+ */
+export function streamVideoFrames(video, send) {
+  const waiting = { frameCallback: null, timer: null };
+  const stream = {
+    video,
+    sent: 0,
+    stopped: false,
+    stop() {
+      stream.stopped = true;
+      if (waiting.frameCallback !== null) video.cancelVideoFrameCallback(waiting.frameCallback);
+      clearTimeout(waiting.timer);
+    },
+  };
+  function waitForFrame() {
+    if (typeof video.requestVideoFrameCallback === 'function') waiting.frameCallback = video.requestVideoFrameCallback(onFrame);
+    else waiting.timer = setTimeout(onFrame, POLL_INTERVAL_MS);
+  }
+  async function onFrame() {
+    waiting.frameCallback = waiting.timer = null;
+    if (stream.stopped) return;
+    const frame = await snapshot(video);
+    if (frame && !stream.stopped) {
+      stream.sent++;
+      await send(frame).catch(() => frame.close()); // not delivered (a frame handed over is already closed here)
+    } else frame?.close();
+    if (!stream.stopped) waitForFrame();
+  }
+  waitForFrame();
+  return stream;
 }
 
 /** Stop a video background and free its object URL. */
