@@ -340,24 +340,9 @@ def main(argv=None) -> int:
 
 
 def train(options: dict) -> int:
+    """Resume or start the run in --out, open its data, load or build its model, then fit."""
     run = RunFolder(options["out"])
-    if options["resume"]:
-        if not run.last.is_file():
-            raise UsageError(f"nothing to resume: {run.last} does not exist")
-        try:
-            saved, state = run.options, run.state
-        except RunFolderError as error:
-            raise UsageError(f"cannot resume: {error}") from None
-        if not isinstance(state.get("epoch"), int):
-            raise UsageError(f"cannot resume: {run.path / 'state.json'} does not say which epoch was last saved")
-        epochs = options["epochs"] or saved.get("epochs", DEFAULTS["epochs"])
-        if state["epoch"] >= epochs:
-            raise UsageError(f"{run.path} has finished {state['epoch']} epochs already: pass --epochs N above that "
-                             "to train further")
-        machine = {key: options[key] for key in MACHINE_OPTIONS}
-        options = {**DEFAULTS, **saved, **machine, "epochs": epochs, "resume": True}
-    elif run.last.exists():
-        raise UsageError(f"{run.path} already holds a run: pass --resume to continue it or choose another --out")
+    options, initial_epoch = resume_or_start(run, options)
 
     # Data first: mistakes in it are reported in a second, before the slow Keras/TensorFlow import.
     train_sources, val_sources = open_datasets(options)
@@ -365,18 +350,66 @@ def train(options: dict) -> int:
         source.report_problems()
 
     cluster = start_cluster(options)
-    keras = import_keras()
-    import numpy as np
-
-    from greenscreen.data.dataset import SegmentationDataset
-    from greenscreen.model import (build_model, check_input_size, count_flops, freeze_encoder,
-                                   is_pretrained_preset, preset_config)
+    import_keras()
     configure_backend(options, cluster)
+    size = checked_input_size(options)
+    train_data, val_data = make_datasets(options, size, train_sources, val_sources, cluster)
+    steps = len(train_data)
+
+    if options["resume"]:
+        model = load_checkpoint(run)
+        train_data.epoch = initial_epoch  # continue the augmentation stream where it stopped
+        print(f"resuming {run.path} at epoch {initial_epoch + 1}/{options['epochs']}", flush=True)
+    else:
+        model, started_from = new_model(options, size)
+        compile_model(model, options, steps)
+        if cluster.is_chief:
+            run.write_config(run_record(options, model, train_sources, val_sources,
+                                        size=size, steps=steps, started_from=started_from))
+    print_model_and_data(options, model, train_sources, val_sources, size=size, steps=steps)
+    return fit(model, train_data, val_data, run, options, initial_epoch, cluster)
+
+
+def resume_or_start(run: RunFolder, options: dict) -> tuple[dict, int]:
+    """(options, first epoch). A new run: the options as given, from epoch 0, never over another run.
+    --resume: the run's own options from config.json (the machine ones and --epochs from this command
+    line) and the epoch state.json says was saved last."""
+    if not options["resume"]:
+        if run.last.exists():
+            raise UsageError(f"{run.path} already holds a run: pass --resume to continue it or choose another --out")
+        return options, 0
+    if not run.last.is_file():
+        raise UsageError(f"nothing to resume: {run.last} does not exist")
+    try:
+        saved, state = run.options, run.state
+    except RunFolderError as error:
+        raise UsageError(f"cannot resume: {error}") from None
+    if not isinstance(state.get("epoch"), int):
+        raise UsageError(f"cannot resume: {run.path / 'state.json'} does not say which epoch was last saved")
+    epochs = options["epochs"] or saved.get("epochs", DEFAULTS["epochs"])
+    if state["epoch"] >= epochs:
+        raise UsageError(f"{run.path} has finished {state['epoch']} epochs already: pass --epochs N above that "
+                         "to train further")
+    machine = {key: options[key] for key in MACHINE_OPTIONS}
+    return {**DEFAULTS, **saved, **machine, "epochs": epochs, "resume": True}, state["epoch"]
+
+
+def checked_input_size(options: dict) -> tuple[int, int]:
+    """--size as (height, width), refused when the preset cannot take it."""
+    from greenscreen.model import check_input_size
+
     size = tuple(options["size"])
     try:
         check_input_size(options["preset"], size)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    return size
+
+
+def make_datasets(options: dict, size: tuple[int, int], train_sources, val_sources, cluster: Cluster):
+    """(training, validation) PyDatasets: training augmented, with the teacher's maps when distilling,
+    and cut to this process's rows of every batch."""
+    from greenscreen.data.dataset import SegmentationDataset
 
     train_data = SegmentationDataset(
         train_sources, batch_size=options["batch_size"], input_size=size, augment=True,
@@ -388,57 +421,77 @@ def train(options: dict) -> int:
         [(source, 1.0) for source in val_sources], batch_size=options["batch_size"], input_size=size,
         augment=False, cache=True,
     )
-    train_data.shard(cluster.process_index, cluster.process_count)  # this process's rows of every batch
-    steps = len(train_data)
+    train_data.shard(cluster.process_index, cluster.process_count)
+    return train_data, val_data
 
-    initial_epoch = 0
-    if options["resume"]:
-        import greenscreen.losses  # noqa: F401 - registers the loss and metric for deserialization
 
-        try:
-            model = keras.saving.load_model(run.last)
-        except Exception as error:  # noqa: BLE001 - any failure here means "not a loadable checkpoint"
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise UsageError(f"cannot resume: {run.last} does not load ({first_line})") from None
-        initial_epoch = state["epoch"]
-        train_data.epoch = initial_epoch  # continue the augmentation stream where it stopped
-        print(f"resuming {run.path} at epoch {initial_epoch + 1}/{options['epochs']}", flush=True)
-    else:
-        pretrained = is_pretrained_preset(options["preset"])
-        try:
-            model = build_model(options["preset"], size, pretrained=pretrained and options["pretrained"])
-        except FileNotFoundError as error:  # the encoder's ImageNet weights are not installed: says how to get them
-            raise UsageError(str(error)) from None
-        started_from = start_from(model, options["init_weights"]) if options["init_weights"] else None
-        if pretrained:
-            frozen = options["freeze_encoder"]
-            freeze_encoder(model, None if frozen == "all" else (frozen or 0))
-        elif options["freeze_encoder"]:
-            raise UsageError(f"--freeze-encoder needs a pretrained preset; {options['preset']} has no encoder")
-        compile_model(model, options, steps)
-        record = {
-            "options": options,
-            "model": {"preset": options["preset"], "config": preset_config(options["preset"]),
-                      "params": model.count_params(), "flops": count_flops(model), "input_size": list(size),
-                      "trainable_params": int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))},
-            "data": {"train": [dict(s.describe(), weight=w) for s, w in train_sources],
-                     "val": [s.describe() for s in val_sources]},
-            "environment": {"keras": keras.__version__, "backend": keras.backend.backend(),
-                            "python": platform.python_version(), "hardware": describe_hardware()},
-            "steps_per_epoch": steps,
-        }
-        if started_from:
-            record["model"]["started_from"] = started_from
-        if cluster.is_chief:
-            run.write_config(record)
+def load_checkpoint(run: RunFolder):
+    """The run's last.keras, compiled as saved (optimizer state and learning-rate schedule included)."""
+    import keras
 
-    trainable = int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
-    print(f"{options['preset']}: {model.count_params():,} parameters ({trainable:,} trained), "
+    import greenscreen.losses  # noqa: F401 - registers the loss and metric for deserialization
+
+    try:
+        return keras.saving.load_model(run.last)
+    except Exception as error:  # noqa: BLE001 - any failure here means "not a loadable checkpoint"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UsageError(f"cannot resume: {run.last} does not load ({first_line})") from None
+
+
+def new_model(options: dict, size: tuple[int, int]):
+    """(model, what --init-weights carried over or None): the preset at `size`, its encoder from ImageNet
+    unless --no-pretrained, then --init-weights, then --freeze-encoder."""
+    from greenscreen.model import build_model, freeze_encoder, is_pretrained_preset
+
+    pretrained = is_pretrained_preset(options["preset"])
+    try:
+        model = build_model(options["preset"], size, pretrained=pretrained and options["pretrained"])
+    except FileNotFoundError as error:  # the encoder's ImageNet weights are not installed: says how to get them
+        raise UsageError(str(error)) from None
+    started_from = start_from(model, options["init_weights"]) if options["init_weights"] else None
+    if pretrained:
+        frozen = options["freeze_encoder"]
+        freeze_encoder(model, None if frozen == "all" else (frozen or 0))
+    elif options["freeze_encoder"]:
+        raise UsageError(f"--freeze-encoder needs a pretrained preset; {options['preset']} has no encoder")
+    return model, started_from
+
+
+def count_trainable(model) -> int:
+    import numpy as np
+
+    return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+
+
+def run_record(options: dict, model, train_sources, val_sources, *, size, steps: int, started_from) -> dict:
+    """config.json of a new run: its options, model, data and environment, enough to understand or resume it."""
+    import keras
+
+    from greenscreen.model import count_flops, preset_config
+
+    record = {
+        "options": options,
+        "model": {"preset": options["preset"], "config": preset_config(options["preset"]),
+                  "params": model.count_params(), "flops": count_flops(model), "input_size": list(size),
+                  "trainable_params": count_trainable(model)},
+        "data": {"train": [dict(s.describe(), weight=w) for s, w in train_sources],
+                 "val": [s.describe() for s in val_sources]},
+        "environment": {"keras": keras.__version__, "backend": keras.backend.backend(),
+                        "python": platform.python_version(), "hardware": describe_hardware()},
+        "steps_per_epoch": steps,
+    }
+    if started_from:
+        record["model"]["started_from"] = started_from
+    return record
+
+
+def print_model_and_data(options: dict, model, train_sources, val_sources, *, size, steps: int) -> None:
+    from greenscreen.model import count_flops
+
+    print(f"{options['preset']}: {model.count_params():,} parameters ({count_trainable(model):,} trained), "
           f"{count_flops(model) / 1e9:.2f} GFLOPs "
           f"at {size[0]}x{size[1]}; {sum(len(s) for s, _ in train_sources)} training / "
           f"{sum(len(s) for s in val_sources)} validation photos; {steps} steps per epoch", flush=True)
-
-    return fit(model, train_data, val_data, run, options, initial_epoch, cluster)
 
 
 def fit(model, train_data, val_data, run: RunFolder, options: dict, initial_epoch: int, cluster: Cluster) -> int:
