@@ -1,4 +1,4 @@
-"""python bench/browser_bench.py --data ../shared/data/portraits/test --json runs/bench.json [--markdown runs/bench.md] [--frames 100] [--limit-images K] [--model live|photo] [--model-dir DIR ...] [--backends webgl,wasm,wasm-single] [--wasm-threads 1,2] [--mediapipe gpu,cpu] [--profile]
+"""python bench/browser_bench.py --data ../shared/data/portraits/test --json runs/bench.json [--markdown runs/bench.md] [--frames 100] [--limit-images K] [--model live|photo] [--model-dir DIR ...] [--backends webgl,wasm,wasm-single] [--wasm-threads 1,2] [--mediapipe gpu,cpu] [--mediapipe-variants general,landscape] [--profile]
 
 Side-by-side browser benchmark: our segmenter (createSegmenter from /js/segmenter/index.js, exactly as the
 page uses it, with the live or the photo model (--model), on the WebGL and WASM backends of TF.js) against MediaPipe Selfie Segmentation (general
@@ -64,6 +64,7 @@ BACKEND_CHOICES = ("webgl", "wasm", "wasm-single")
 MODEL_CHOICES = ("live", "photo")  # static/js/settings/config.js MODELS; each a folder under --model-dir
 DEFAULT_MODEL = "live"
 MEDIAPIPE_CHOICES = ("gpu", "cpu")  # gpu: its default on desktop (TFLite on WebGL); cpu: XNNPACK in WASM
+MEDIAPIPE_VARIANTS = ("general", "landscape")  # its modelSelection 0 and 1: 256x256 and 144x256
 DEFAULT_BACKENDS = "webgl,wasm,wasm-single"
 PROFILE_RUNS = 10  # --profile: inferences profiled per system (cycling over the timing photos)
 PROFILE_TOP = 15  # rows of the per-op table
@@ -128,7 +129,8 @@ def serve_copies(models: list[OurModel], root: Path) -> Path:
 
 
 def system_specs(backends: list[str], mediapipe: list[str], model: str = DEFAULT_MODEL,
-                 models: list[OurModel] | None = None, wasm_threads: list[int] | None = None) -> list[SystemSpec]:
+                 models: list[OurModel] | None = None, wasm_threads: list[int] | None = None,
+                 mediapipe_variants=MEDIAPIPE_VARIANTS) -> list[SystemSpec]:
     specs = []
     for ours in models or [OurModel("", Path(), None)]:
         name = f"ours-{ours.label}" if ours.label else "ours"
@@ -143,7 +145,8 @@ def system_specs(backends: list[str], mediapipe: list[str], model: str = DEFAULT
             else:
                 specs.append(SystemSpec(f"{name}-{b}", "ours", b, f"system=ours&backend={b}&model={model}{where}"))
     for inference in mediapipe:
-        for variant, selection in (("general", 0), ("landscape", 1)):
+        for variant in mediapipe_variants:
+            selection = MEDIAPIPE_VARIANTS.index(variant)
             cpu = "&cpu=1" if inference == "cpu" else ""
             backend = "wasm-cpu" if inference == "cpu" else "wasm+webgl"
             specs.append(
@@ -628,6 +631,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         type=lambda t: _choices_list(t, MEDIAPIPE_CHOICES, "--mediapipe"),
                         help="MediaPipe inference modes, comma-separated: gpu (its default, TFLite on WebGL), "
                              f"cpu (useCpuInference, XNNPACK) (default {DEFAULT_MEDIAPIPE}; empty: none)")
+    parser.add_argument("--mediapipe-variants", default=",".join(MEDIAPIPE_VARIANTS),
+                        type=lambda t: _choices_list(t, MEDIAPIPE_VARIANTS, "--mediapipe-variants"),
+                        help="MediaPipe models, comma-separated: general (256x256), landscape (144x256) (default both)")
     parser.add_argument("--webcam-seconds", type=_positive_float, default=DEFAULT_WEBCAM_SECONDS,
                         help=f"how long to segment the fake camera per system (default {DEFAULT_WEBCAM_SECONDS:g})")
     parser.add_argument("--frame-path-frames", type=int, default=DEFAULT_FRAME_PATH_FRAMES,
@@ -640,8 +646,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.data is None:
         parser.error("--data is required (a mask folder such as ../shared/data/portraits/test)")
-    if not args.backends and not args.mediapipe:
-        parser.error("nothing to measure: --backends and --mediapipe are both empty")
+    if not args.backends and not (args.mediapipe and args.mediapipe_variants):
+        parser.error("nothing to measure: --backends and --mediapipe (or --mediapipe-variants) are empty")
     return args
 
 
@@ -659,7 +665,7 @@ def main(argv=None) -> int:
 def run(args) -> dict:
     began = time.monotonic()
     models, served = (our_models(args.model_dir, args.model) if args.backends else ([], None))
-    specs = system_specs(args.backends, args.mediapipe, args.model, models, args.wasm_threads)
+    specs = system_specs(args.backends, args.mediapipe, args.model, models, args.wasm_threads, args.mediapipe_variants)
     families = {spec.family for spec in specs}
     chromium = find_chromium()
     if not chromium:

@@ -1,5 +1,6 @@
-"""Tests for bench/browser_bench.py: the pure parts (stats, bytes, scoring, ratios, Markdown, schema) and
-a small real run in headless Chromium (e2e + slow; skipped without chromium, ffmpeg, playwright or node_modules).
+"""Tests for bench/browser_bench.py: the pure parts (stats, bytes, scoring, ratios, Markdown, schema), a
+small real run in headless Chromium on two systems (ours on WASM, MediaPipe on the CPU) and the other systems'
+wiring up to their first mask (e2e + slow; skipped without chromium, ffmpeg, playwright or node_modules).
 
     pytest tests/test_browser_bench.py -m "not slow"     # the quick part
 """
@@ -179,6 +180,21 @@ def test_system_specs_and_argument_validation():
         bench.parse_args(["--data", "x", "--json", "y", "--frames", "0"])
     args = bench.parse_args(["--data", "x", "--json", "y", "--backends", "wasm,wasm", "--mediapipe", ""])
     assert args.backends == ["wasm"] and args.mediapipe == []
+    assert args.mediapipe_variants == ["general", "landscape"]
+
+
+def test_mediapipe_variants_choose_its_models():
+    specs = bench.system_specs([], ["gpu", "cpu"], mediapipe_variants=["landscape"])
+    assert [(s.name, s.backend, s.query) for s in specs] == [
+        ("mediapipe-landscape-gpu", "wasm+webgl", "system=mediapipe&model=1"),
+        ("mediapipe-landscape-cpu", "wasm-cpu", "system=mediapipe&model=1&cpu=1"),
+    ]
+    args = bench.parse_args(["--data", "x", "--json", "y", "--mediapipe-variants", "landscape,general"])
+    assert args.mediapipe_variants == ["landscape", "general"]
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--data", "x", "--json", "y", "--mediapipe-variants", "portrait"])
+    with pytest.raises(SystemExit):  # nothing left to measure
+        bench.parse_args(["--data", "x", "--json", "y", "--backends", "", "--mediapipe-variants", ""])
 
 
 def test_threaded_and_single_threaded_wasm_and_thread_counts_are_systems():
@@ -281,9 +297,7 @@ def _model_dir(tmp_path_factory) -> Path:
     return folder / "models"
 
 
-@pytest.mark.e2e
-@pytest.mark.slow
-def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_data_dir, astronaut):
+def _skip_without_the_browser_tools():
     if not shutil.which("chromium"):
         pytest.skip("chromium not installed (apt-get install chromium)")
     if not shutil.which("ffmpeg"):
@@ -292,6 +306,13 @@ def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_da
     for needed in ("@tensorflow/tfjs/dist", "@mediapipe/selfie_segmentation"):
         if not (REPO_ROOT / "node_modules" / needed).is_dir():
             pytest.skip(f"node_modules/{needed} missing: run `npm install`")
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_smoke_run_measures_ours_on_wasm_beside_mediapipe_on_the_cpu(tmp_path, tmp_path_factory, optional_data_dir,
+                                                                     astronaut):
+    _skip_without_the_browser_tools()
     real = optional_data_dir / "portraits" / "test" if optional_data_dir else None
     data = real if real is not None and (real / "masks").is_dir() else _mask_folder(tmp_path / "photos", astronaut)
     model_dir = _model_dir(tmp_path_factory)
@@ -301,7 +322,7 @@ def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_da
     run = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / "browser_bench.py"), "--data", str(data), "--json", str(out),
          "--markdown", str(markdown), "--frames", "5", "--limit-images", "3", "--webcam-seconds", "2", "--frame-path-frames", "3",
-         "--model-dir", str(model_dir)],
+         "--model-dir", str(model_dir), "--backends", "wasm", "--mediapipe", "cpu", "--mediapipe-variants", "general"],
         capture_output=True, text=True, timeout=1200,
     )
     code = run.returncode
@@ -312,23 +333,80 @@ def test_smoke_run_measures_every_system(tmp_path, tmp_path_factory, optional_da
     assert code == 0 and not failures, failures
     assert bench.schema_problems(report) == []
     names = [s["name"] for s in report["systems"]]
-    assert names == ["ours-webgl", "ours-wasm", "ours-wasm-single", "mediapipe-general-gpu", "mediapipe-landscape-gpu",
-                     "mediapipe-general-cpu", "mediapipe-landscape-cpu"]
-    # cross-origin isolated: the threaded build can run; the single-threaded one says so
+    assert names == ["ours-wasm", "mediapipe-general-cpu"]
+    # cross-origin isolated: the threaded build runs, and its thread count reaches the report
     assert report["environment"]["cross_origin_isolated"] is True
-    assert report["systems"][2]["details"]["wasm"]["build"] == "simd"
-    assert report["environment"]["wasm_threads"]["ours-wasm-single"] == 1
+    ours = report["systems"][0]
+    assert ours["details"]["wasm"]["build"] == "threaded-simd"
+    assert report["environment"]["wasm_threads"]["ours-wasm"] == ours["details"]["wasm"]["threads"] >= 1
     for system in report["systems"]:
         assert system["images_scored"] == 3  # a mask came back for every photo
         assert system["frames_timed"] == 5
         assert system["csp_violations"] == []
         assert system["webcam"]["width"] == 640 and system["webcam"]["height"] == 480
-    for system in report["systems"][:3]:  # ours: the one frame path measured against two preparations
-        assert system["frame_path"]["frames_each"] == 3 and system["frame_path"]["size"] == [640, 480]
-    ours_webgl = report["systems"][0]
-    assert ours_webgl["backend"] == "webgl"
-    assert any(f["path"] == "/model/live/model.json" for f in ours_webgl["files"])
+    # ours: the one frame path measured against two preparations
+    assert ours["frame_path"]["frames_each"] == 3 and ours["frame_path"]["size"] == [640, 480]
+    assert ours["backend"] == "wasm"
+    assert any(f["path"] == "/model/live/model.json" for f in ours["files"])
     if data == real:  # MediaPipe finds the people in real portraits (96 mIoU on the full test set)
         assert all(s["miou"] > 80 for s in report["systems"] if s["family"] == "mediapipe")
-    assert "ours-webgl / mediapipe-general-gpu" in report["ratios"]
+    assert "ours-wasm / mediapipe-general-cpu" in report["ratios"]
     assert "| ours-wasm |" in markdown.read_text()
+
+
+def print_first_masks(queries: list[str], model_dir: str) -> None:
+    """Each bench page query in a fresh context up to its first mask (`window.bench.ready`); prints
+    {query: what the page says of itself, or the error} as JSON. Run in its own process (see below)."""
+    from playwright.sync_api import sync_playwright
+
+    from web.harness import chromium_args, find_chromium, start_server
+
+    server, stop = start_server({"MODEL_DIR": model_dir})
+    found = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=find_chromium(), headless=True, args=chromium_args())
+            for query in queries:
+                context = browser.new_context()
+                page = context.new_page()
+                try:
+                    page.goto(f"{server.origin}{bench.BENCH_PAGE}?{query}")
+                    bench.wait_for_bench(page)
+                    info = bench.call(page, "window.bench.ready", timeout_s=bench.READY_TIMEOUT_S)
+                    found[query] = {**info, "violations": page.evaluate("() => window.bench.violations")}
+                except Exception as error:  # noqa: BLE001 - reported per query, the others still run
+                    found[query] = {"error": str(error).strip().splitlines()[0]}
+                finally:
+                    context.close()
+            browser.close()
+    finally:
+        stop()
+    print(json.dumps(found))
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_the_other_systems_reach_their_first_mask(tmp_path_factory):
+    """The smoke run measures two systems; the others' wiring (ours on WebGL and on the single-threaded
+    WASM build, MediaPipe on the GPU and its landscape model) is checked here up to one mask each, with
+    the queries browser_bench.py builds: a page load and one inference instead of a whole measurement."""
+    _skip_without_the_browser_tools()
+    specs = (bench.system_specs(["webgl", "wasm-single"], ["gpu"], mediapipe_variants=["general"])
+             + bench.system_specs([], ["cpu"], mediapipe_variants=["landscape"]))
+    assert [s.name for s in specs] == ["ours-webgl", "ours-wasm-single", "mediapipe-general-gpu", "mediapipe-landscape-cpu"]
+    model_dir = _model_dir(tmp_path_factory)
+    queries = [spec.query for spec in specs]
+    code = f"from tests.test_browser_bench import print_first_masks; print_first_masks({queries!r}, {str(model_dir)!r})"
+    # A separate process, as for the smoke run: Playwright's sync API refuses to start inside an event loop.
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    for spec in specs:
+        info = found[spec.query]
+        assert "error" not in info, (spec.name, info)
+        assert info["backend"] == spec.backend and info["violations"] == [], (spec.name, info)
+    webgl, single, gpu, landscape = (found[query] for query in queries)
+    assert webgl["model"] == "live" and webgl["wasm"] is None
+    assert single["wasm"]["build"] == "simd" and single["wasm"]["threads"] == 1  # what a page without isolation gets
+    assert gpu["modelSelection"] == 0 and gpu["cpuInference"] is False
+    assert landscape["modelSelection"] == 1 and landscape["cpuInference"] is True
