@@ -260,6 +260,7 @@ def test_images(astronaut):
 @pytest.mark.skipif(not node_available(), reason="node or node_modules/@tensorflow/tfjs missing")
 def test_float32_export_matches_keras_in_node(tiny_tiramisu, test_images, tmp_path):
     import keras
+    from greenscreen.export.person_output import person_probability_model
     from greenscreen.model import count_flops
     out = tmp_path / "model"
     result = run_converter_command("--model", tiny_tiramisu, "--out", out, "--quantize", "none")
@@ -270,14 +271,18 @@ def test_float32_export_matches_keras_in_node(tiny_tiramisu, test_images, tmp_pa
     model = keras.saving.load_model(tiny_tiramisu)
     expected = model.predict(test_images, verbose=0)
     got = run_in_node(out, test_images, tmp_path)
-    assert got.shape == expected.shape == (2, 64, 64, 2)
-    assert np.abs(got - expected).max() <= 1e-4
+    # The graph gives the person probability alone: the softmax's channel 1, folded at export.
+    assert expected.shape == (2, 64, 64, 2) and got.shape == (2, 64, 64, 1)
+    assert np.abs(got[..., 0] - expected[..., 1]).max() <= 1e-4
 
     card = json.loads((out / "model-card.json").read_text())
     assert card["preset"] == "tiramisu56" and card["name"] == "tiny"
     assert card["input_size"] == [64, 64]
-    assert card["params"] == model.count_params()
-    assert card["flops"] == count_flops(model)
+    exported = person_probability_model(model)  # the head's background channel is gone
+    assert card["params"] == exported.count_params() == model.count_params() - model.get_layer("classifier").input.shape[-1] - 2
+    assert card["flops"] == count_flops(exported)
+    assert card["conversion"]["output"].startswith("person probability [N, H, W, 1]")
+    assert card["outputs"][0]["shape"] == [-1, 64, 64, 1]
     assert card["training"]["note"] == "random weights"  # merged from tiny.card.json
     assert card["conversion"]["quantize"] == "none"
     assert card["conversion"]["tensorflowjs"] == "4.22.0"
@@ -304,8 +309,8 @@ def test_float16_resized_export_agrees_on_argmax(tiny_tiramisu, test_images, tmp
     x = np.concatenate([test_images, test_images[:, :32]], axis=1)  # 96x64 inputs
     expected = model.predict(x, verbose=0)
     got = run_in_node(out, x, tmp_path)
-    assert got.shape == (2, 96, 64, 2)
-    agreement = (got.argmax(-1) == expected.argmax(-1)).mean()
+    assert got.shape == (2, 96, 64, 1)
+    agreement = ((got[..., 0] > 0.5) == (expected.argmax(-1) == 1)).mean()
     assert agreement >= 0.999, agreement
 
     card = json.loads((out / "model-card.json").read_text())

@@ -121,6 +121,7 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
         if size is not None:
             model = _with_input_size(model, size)
         input_size = check_contract(model)
+        model, graph_output = _fold_softmax(model)
 
     staged = None
     try:
@@ -133,6 +134,7 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
                       quantize, int(shard_mb * 1024 * 1024))
         files = verify_graph_model(staged)
         conversion = _conversion_facts(model_path, out, quantize, shard_mb, resized=size is not None)
+        conversion["output"] = graph_output
         preset, flops = _preset_and_flops(model)
         card = build_card(training_card=training_card, name=model_path.stem, preset=preset,
                           input_size=input_size, params=model.count_params(), flops=flops,
@@ -187,6 +189,22 @@ def check_contract(model) -> tuple[int, int]:
         raise ConversionError(f"model output must be [N,{h},{w},2] for input "
                               f"{_shape_text(in_shape)}, is {_shape_text(out_shape)}")
     return int(h), int(w)
+
+
+def _fold_softmax(model):
+    """(model to export, what its output is): the one-channel person probability when the head folds
+    (greenscreen.export.person_output), checked against the softmax on a random image; else the model as is."""
+    from greenscreen.export.person_output import FOLD_TOLERANCE, fold_error, person_probability_model
+
+    folded = person_probability_model(model)
+    if folded is None:
+        return model, "softmax [N, H, W, 2] as trained; channel 1 = person"
+    error = fold_error(model, folded)
+    if not error <= FOLD_TOLERANCE:
+        raise ConversionError(f"folding the softmax into one channel changed the person map by {error:.2e} "
+                              f"(allowed {FOLD_TOLERANCE:.0e}): the model's head is not what the exporter expects")
+    return folded, ("person probability [N, H, W, 1]: the two-class softmax folded at export into "
+                    "sigmoid(z_person - z_background), the same map without the background channel")
 
 
 def _shape_text(shape) -> str:

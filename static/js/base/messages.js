@@ -76,7 +76,7 @@ export const modelMessages = {
   truncated: (urls, got, expected, folder = null) =>
     `Model weights ${urls.join(', ')} hold ${got} bytes but model.json expects ${expected}: a shard is truncated or from another export; ${fixModel(folder)}.`,
   badOutput: (url, shape, expected, folder = null) =>
-    `Model ${url} outputs shape [${shape.join(', ')}], expected [${expected.join(', ')}] (softmax, channel 1 = person); ${fixModel(folder)} from a greenscreen Keras model.`,
+    `Model ${url} outputs shape [${shape.join(', ')}], expected [${expected.join(', ')}] (the person probability, or a softmax with channel 1 = person); ${fixModel(folder)} from a greenscreen Keras model.`,
   badInput: (url, shape, folder = null) =>
     `Model ${url} takes input shape [${shape.join(', ')}], expected [1, H, W, 3] with H and W known; ${fixModel(folder)}.`,
 };

@@ -19,7 +19,8 @@
 // camera's state; a timestamp that goes back (a new video, a seek) or resetVideo() starts afresh.
 //
 // Contract (docs/model-contract.md): input float32 [1, H, W, 3] RGB 0–255, the whole frame stretched
-// to H×W with bilinear filtering; output softmax [1, H, W, 2], channel 1 = person.
+// to H×W with bilinear filtering; output the person probability [1, H, W, 1] (our exports) or a
+// softmax [1, H, W, 2] with channel 1 = person.
 
 import { createCpuPreparer, createFramePreparer } from '../frame/prepare.js';
 import { createGLKit } from '../gl/kit.js';
@@ -85,7 +86,10 @@ export async function createSegmenter({
 
   // One pass on zeros: checks the output shape and compiles the WebGL shaders before the first frame.
   const outputShape = tf.tidy(() => firstOutput(model.execute(tf.zeros([1, height, width, 3]))).shape);
-  const expected = [1, height, width, 2];
+  // Our exports give the person probability alone ([1, H, W, 1], the softmax folded at export); a graph
+  // converted straight from a Keras model gives the softmax ([1, H, W, 2], channel 1 = person).
+  const outputChannels = outputShape[3];
+  const expected = [1, height, width, outputChannels === 1 ? 1 : 2];
   if (outputShape.join() !== expected.join()) {
     model.dispose();
     throw new Error(modelMessages.badOutput(modelUrl, outputShape, expected, folder));
@@ -113,8 +117,9 @@ export async function createSegmenter({
   glCanvas?.addEventListener('webglcontextlost', handleContextLost);
 
   /** Person probability [H, W] for a batch-of-one float input; call inside tf.tidy. */
-  const personMap = (input) =>
-    firstOutput(model.execute(input)).slice([0, 0, 0, 1], [1, height, width, 1]).reshape([height, width]);
+  const personMap = outputChannels === 1
+    ? (input) => firstOutput(model.execute(input)).reshape([height, width])
+    : (input) => firstOutput(model.execute(input)).slice([0, 0, 0, 1], [1, height, width, 1]).reshape([height, width]);
 
   /** Prepare a source nobody prepared: in TF.js's own GL context on WebGL, else in a small one of our own. */
   function prepareHere(source) {
