@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from PIL import Image
 
+from greenscreen.contract import PERSON_CHANNEL
 from greenscreen.distributed import process_local, whole_batch_predictor
 from greenscreen.metrics import THRESHOLD, ScoreBoard
 from greenscreen.model import build_model, model_input_size
@@ -86,7 +87,7 @@ class ValidationScorer(keras.callbacks.Callback):
         previews = ([], [], [])
         for index in range(len(self.val_data)):
             x, y = self.val_data[index]
-            probability = np.asarray(self._predict(x), dtype=np.float32)[..., 1]
+            probability = np.asarray(self._predict(x), dtype=np.float32)[..., PERSON_CHANNEL]
             for image, truth, person in zip(x, y[..., 0] > 0.5, probability):
                 board.add(str(len(board)), person >= THRESHOLD, truth)
                 if len(previews[0]) < self.preview_count:
