@@ -68,6 +68,8 @@ VIDEO_SYSTEMS = (
     # (name, bench page query, temporal smoothing or None)
     ("ours-wasm (smoothing)", "system=ours&backend=wasm&model=live", "smoothing"),
     ("ours-wasm (no smoothing)", "system=ours&backend=wasm&model=live", 0.0),
+    # The page's "only the main person" setting: people behind the subject (an audience) become background.
+    ("ours-wasm (smoothing, main person)", "system=ours&backend=wasm&model=live&mainPerson=1", "smoothing"),
     ("mediapipe-general-cpu", "system=mediapipe&model=0&cpu=1", None),
 )
 

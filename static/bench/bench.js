@@ -2,8 +2,10 @@
 // load, from the query string:
 //   /bench/index.html?system=ours&backend=webgl|wasm[&model=live|photo][&modelUrl=/model/NAME/model.json]
 //                     [&threads=N][&build=single]          our segmenter (createSegmenter, /js/segmenter/index.js);
-//                                                          WASM: N threads (default: the page's measured
-//                                                          choice) or TF.js's single-threaded build
+//                     [&mainPerson=1]                      WASM: N threads (default: the page's measured
+//                                                          choice) or TF.js's single-threaded build;
+//                                                          mainPerson=1: video frames through the page's
+//                                                          "only the main person" filter
 //   /bench/index.html?system=mediapipe&model=0|1[&cpu=1]   MediaPipe Selfie Segmentation, general | landscape;
 //                                                          cpu=1: its TFLite CPU (XNNPACK) inference instead
 //                                                          of the default WebGL one
@@ -38,13 +40,14 @@ function loadScript(url) {
  * Our segmenter exactly as the page builds it (TF.js computing in the WebGL context of a
  * compositor's canvas, as app.js sets it up); masks are float32 person probabilities at model size.
  */
-async function loadOurs(backend, model, { modelUrl = null, threads = null, build = 'threaded' } = {}) {
+async function loadOurs(backend, model, { modelUrl = null, threads = null, build = 'threaded', mainPerson = false } = {}) {
   await loadScript('/vendor/tfjs/tf.es2017.min.js');
   await loadScript('/vendor/tfjs-backend-wasm/tf-backend-wasm.es2017.min.js');
   const { createSegmenter } = await import('/js/segmenter/index.js');
   const { shareWebGLContext } = await import('/js/segmenter/backend.js');
   const { setWasmThreadOptions, describeWasmThreads } = await import('/js/segmenter/wasmThreads.js');
   const { createCompositor, outputContext } = await import('/js/compositor/index.js');
+  const { createMainPersonFilter } = await import('/js/compositor/mainPerson.js');
   setWasmThreadOptions({ threads, build }); // read when the WASM backend first starts
   const pageCanvas = document.createElement('canvas'); // the page's #result
   shareWebGLContext(outputContext(pageCanvas));
@@ -56,6 +59,8 @@ async function loadOurs(backend, model, { modelUrl = null, threads = null, build
     throw new Error(`asked for ${threads} WASM threads, TF.js runs ${wasm.threads}`);
   }
   let videoCompositor = null; // the page's frame path for video frames (videoFrame)
+  // As the page's engine does for camera and video frames: one filter that keeps its choice between frames.
+  const mainPersonFilter = mainPerson ? createMainPersonFilter() : null;
   return {
     backend: segmenter.backend,
     describe: () => ({
@@ -74,12 +79,14 @@ async function loadOurs(backend, model, { modelUrl = null, threads = null, build
     async runVideo(source, timestamp, smoothing) {
       videoCompositor ??= createCompositor({ canvas: pageCanvas, compositor: 'webgl2', background: 'color', mirror: false });
       const frame = videoCompositor.prepare(source, segmenter.inputSize);
-      const mask = await segmenter.segmentForVideo(frame, timestamp, { smoothing });
-      if (!mask.data) throw new Error('the video mask stayed on the GPU: run this on WASM');
+      const found = await segmenter.segmentForVideo(frame, timestamp, { smoothing });
+      if (!found.data) throw new Error('the video mask stayed on the GPU: run this on WASM');
+      const mask = mainPersonFilter ? mainPersonFilter.apply(found) : found;
       return { dtype: 'float32', data: Float32Array.from(mask.data), width: mask.width, height: mask.height };
     },
     async resetVideo() {
       await segmenter.resetVideo();
+      mainPersonFilter?.reset(); // a new clip: no earlier choice
     },
     /** TF.js's per-kernel times for `runs` inferences on `sources` (tf.profile: one kernel at a time). */
     async profile(sources, runs) {
@@ -236,6 +243,7 @@ async function start() {
       modelUrl: params.get('modelUrl'),
       threads,
       build: params.get('build') ?? 'threaded',
+      mainPerson: params.get('mainPerson') === '1',
     });
   } else if (which === 'mediapipe') {
     const model = Number(params.get('model') ?? '0');
