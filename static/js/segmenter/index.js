@@ -27,6 +27,7 @@ import { createGLKit } from '../gl/kit.js';
 import { DEFAULT_VIDEO_CONFIG, modelLocation, validateSegmenterConfig, validateVideoConfig } from '../settings/config.js';
 import { modelMessages } from '../base/messages.js';
 import { selectBackend, sharedWebGLContext, tfGlobal, webglCanvasOf } from './backend.js';
+import { installFastConcat } from './fastConcat.js';
 import { fetchModelArtifacts, fetchModelCard } from './modelFiles.js';
 import { createTemporalState } from './smoothing.js';
 import { installFastTransposedConv, releasePackedFilters } from './transposedConv.js';
@@ -66,8 +67,12 @@ export async function createSegmenter({
   const { modelUrl, cardUrl, folder } = modelLocation(config);
   const tf = tfGlobal();
   const backend = await selectBackend(config.backend, onNotice, { fresh: freshBackend });
-  // TF.js's WASM transposed convolution is a plain loop (most of our frame time): run it on XNNPACK.
-  if (backend === 'wasm') installFastTransposedConv(tf);
+  // TF.js's WASM transposed convolution is a plain loop (most of our frame time): run it on XNNPACK;
+  // its Concat copies pixel by pixel in JavaScript: copy rows inside the heap instead.
+  if (backend === 'wasm') {
+    installFastTransposedConv(tf);
+    installFastConcat(tf);
+  }
 
   const [artifacts, card] = await Promise.all([
     fetchModelArtifacts(tf, modelUrl, { onProgress, folder }),
