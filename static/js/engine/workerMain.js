@@ -25,6 +25,9 @@ export function serve(scope) {
     if (method === 'init') {
       const [{ canvas, compositorChoice }] = args;
       engine = createFrameEngine({ canvas, compositorChoice, emit });
+      // For tests and DevTools: the Worker's own global (the page cannot reach it) holds the engine,
+      // whose internals (compositor, models, the mask) tests read as on the main thread.
+      scope.frameEngine = engine;
       return { ok: true };
     }
     if (!engine || typeof engine[method] !== 'function') throw new Error(`The frame path has no method ${method}`);
