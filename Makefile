@@ -9,7 +9,7 @@ PIP    := $(VENV)/bin/pip --disable-pip-version-check
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install install-serve serve test test-quick browser export
+.PHONY: install install-serve serve test soak test-quick browser export
 
 # The server's needs: the package itself (NumPy, Pillow, Flask).
 $(VENV)/.serve-installed: pyproject.toml
@@ -45,6 +45,12 @@ test: install browser
 	$(PYTHON) -m pytest -v --durations=15
 	@echo "== node --test tests/js"
 	npm test
+
+# The full-length soak runs the default suite keeps short (1,000 camera frames, a 1,000-frame export,
+# 100 switches): pytest's `soak` marker, left out of `make test`.
+soak: install browser
+	@echo "== pytest -m soak (full-length browser soak runs: about 10 minutes on 2 cores)"
+	$(PYTHON) -m pytest -m soak -v -s --durations=0
 
 test-quick: install
 	$(PYTHON) -m pytest -m "not slow and not e2e"

@@ -32,6 +32,23 @@ READY_TIMEOUT_S = 300
 PHOTO_TIMEOUT_S = 180
 
 
+# ---------------------------------------------------------------- the soak lane
+
+
+def pytest_collection_modifyitems(config, items):
+    """Soak tests (marker `soak`: the full-length runs) are left out unless -m names them.
+
+    `make soak` runs `pytest -m soak`; `pytest`, `pytest -m e2e` and `make test` run the short
+    versions only (each soak test is the same body as a short one, at full length).
+    """
+    if "soak" in (config.option.markexpr or ""):
+        return  # -m chose for itself: "soak", "not soak", "e2e and soak", …
+    soak = [item for item in items if item.get_closest_marker("soak")]
+    if soak:
+        config.hook.pytest_deselected(items=soak)
+        items[:] = [item for item in items if not item.get_closest_marker("soak")]
+
+
 # ---------------------------------------------------------------- server (web/harness.py starts it)
 
 
@@ -49,6 +66,24 @@ def server():
     for kind in MODEL_KINDS:
         if not (folder / kind / "model.json").is_file():
             pytest.skip(f"no exported {kind} model in {folder / kind}: run `python convert/export_tfjs.py`")
+    handle, stop = start_server({"MODEL_DIR": folder})
+    yield handle
+    stop()
+
+
+@pytest.fixture(scope="session")
+def light_server(tmp_path_factory):
+    """The app with the light live model in both folders: a photo runs the live model too.
+
+    For tests about the page's wiring (errors, options, recording, stats, video files), not about the
+    photo model: loading the 3.2 M-parameter photo model costs more than the test itself.
+    """
+    source = model_dir() / "live"
+    if not (source / "model.json").is_file():
+        pytest.skip(f"no exported live model in {source}: run `python convert/export_tfjs.py`")
+    folder = tmp_path_factory.mktemp("light-models")
+    for kind in MODEL_KINDS:
+        shutil.copytree(source, folder / kind)
     handle, stop = start_server({"MODEL_DIR": folder})
     yield handle
     stop()
@@ -288,3 +323,85 @@ def app(browser, server):
     loaded, context = open_app(browser, server)
     yield loaded
     context.close()
+
+
+# What a test may leave behind on a shared page that the next one must not see: the controls a
+# reset puts back by hand (through the page's own controls), and everything else (a reload).
+PAGE_STATE = """() => {
+    const g = window.greenscreen;
+    return {settings: {...g.state.settings}, webcam: g.state.webcam, exporting: g.exporting,
+            recording: !!g.state.recording, model: g.state.model, background: document.getElementById('background-select').value,
+            userBackground: g.userBackground ? g.userBackground.kind : null};
+}"""
+
+
+class SharedPages:
+    """Pages kept across tests: `get(server, backend=…)` opens one on first use and hands the same
+    page to the next test after a cheap reset (logs cleared, camera or export stopped, the
+    background and the main-person option put back through their controls). A page the last test
+    left otherwise (another backend, an uploaded background, any other setting, a model not ready,
+    a broken page) is closed and a new one opened: never a page that differs from a fresh one in
+    what the page remembers."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.open: dict[tuple, tuple[AppPage, object, dict]] = {}
+
+    def get(self, server: Server, backend: str = "webgl", where: str | None = MAIN_THREAD, fresh: bool = False) -> AppPage:
+        """The shared page for (server, backend, where); `fresh`: a newly loaded one (then kept)."""
+        key = (server.url, backend, where)
+        if key in self.open and fresh:
+            self.open.pop(key)[1].close()
+        if key in self.open:
+            app, context, as_loaded = self.open[key]
+            try:
+                if self._reset(app, as_loaded):
+                    return app
+            except Exception:  # a page the last test broke: open another
+                pass
+            context.close()
+            del self.open[key]
+        app, context = open_app(self.browser, server, backend=backend, where=where)
+        self.open[key] = (app, context, app.evaluate(PAGE_STATE))
+        return app
+
+    @staticmethod
+    def _reset(app: AppPage, fresh: dict) -> bool:
+        """Put the page back as it was loaded (`fresh`: PAGE_STATE then); False when only a new page will do."""
+        if app.page.is_closed():
+            return False
+        now = app.evaluate(PAGE_STATE)
+        if now["exporting"]:
+            app.evaluate("() => window.greenscreen.cancelExport()")
+            app.wait_for("() => !window.greenscreen.exporting", 60, "the export to stop")
+        if now["recording"] or now["webcam"] == "on":
+            app.evaluate("() => window.greenscreen.stopWebcam()")
+            app.wait_for("() => window.greenscreen.state.webcam === 'off' && !window.greenscreen.state.recording", 30, "the camera to stop")
+        if now["model"] != "ready" or now["userBackground"] is not None:
+            return False
+        if now["settings"].get("mainPerson") != fresh["settings"].get("mainPerson"):
+            app.page.set_checked("#main-person-toggle", fresh["settings"]["mainPerson"])
+        if now["background"] != fresh["background"]:
+            app.evaluate("() => { window.__e2eResetCompositor = window.greenscreen.compositor; }")
+            app.page.select_option("#background-select", fresh["background"])
+            app.wait_for("() => window.greenscreen.compositor !== window.__e2eResetCompositor", 30, "the background put back")
+        if app.evaluate(PAGE_STATE)["settings"] != fresh["settings"]:
+            return False
+        app.console_errors.clear()
+        app.network.requests.clear()
+        app.network.websockets.clear()
+        return True
+
+    def close(self) -> None:
+        for _, context, _ in self.open.values():
+            context.close()
+        self.open.clear()
+
+
+@pytest.fixture(scope="session")
+def shared_pages(browser):
+    """SharedPages for the session: a test that needs no fresh page takes the one the tests before
+    it used (same server, backend and frame path), with its models already loaded."""
+    pages = SharedPages(browser)
+    yield pages
+    pages.close()

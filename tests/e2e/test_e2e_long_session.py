@@ -1,10 +1,13 @@
-"""A long session in headless Chromium: `pytest -m e2e tests/e2e/test_e2e_long_session.py`.
+"""A long session in headless Chromium: `pytest -m e2e tests/e2e/test_e2e_long_session.py` (short),
+`make soak` (full length: `pytest -m soak`).
 
-Run with -s to see the measured numbers; the whole file takes about 6.5 minutes here.
+Run with -s to see the measured numbers. Each test is one body run at two lengths: the short one in
+the default suite, the full one (marker `soak`) in `make soak`, with the same assertions.
 
-1,000 webcam frames keep tf.memory().numTensors exactly flat, the JS heap within a stated bound and
-never two inferences at once; 100 background switches plus backend and source switches leave no
-tensor and no GL object behind.
+1,000 webcam frames (150 in the default suite) keep tf.memory().numTensors exactly flat, the JS heap
+within a stated bound and never two inferences at once; 100 background switches plus two rounds of
+backend and source switches leave no tensor and no GL object behind (12 and one round, with the
+light live model answering photos too, in the default suite).
 
 The JS heap is read through the DevTools protocol (HeapProfiler.collectGarbage, then
 Runtime.getHeapUsage): exact, after a full GC, and it needs no launch flag. performance.memory
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 
 import pytest
 
@@ -23,8 +27,14 @@ from tests.e2e.probes import SEGMENT_PROBE
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # The camera runs on the WASM backend here: SwiftShader's WebGL manages ~1 frame/s on this machine,
-# WASM several. GREENSCREEN_E2E_LONG_FRAMES lowers (or raises) the count.
+# WASM several. GREENSCREEN_E2E_LONG_FRAMES lowers (or raises) the soak's count.
+SHORT_FRAMES = 150
 LONG_FRAMES = int(os.environ.get("GREENSCREEN_E2E_LONG_FRAMES", "1000"))
+FRAME_COUNTS = pytest.mark.parametrize(
+    "frames",
+    [pytest.param(SHORT_FRAMES, id=f"{SHORT_FRAMES}-frames"),
+     pytest.param(LONG_FRAMES, marks=pytest.mark.soak, id=f"{LONG_FRAMES}-frames")],
+)
 WARMUP_FRAMES = 30  # shader/kernel compilation, first allocations, fps meter filling
 SECONDS_PER_FRAME_BUDGET = 3
 # Heap growth allowed between warm-up and the end, each read after a forced GC. Measured on the
@@ -32,7 +42,21 @@ SECONDS_PER_FRAME_BUDGET = 3
 # heap 10.1 -> 10.4 MB (+0.28 MB, peak 11.4 MB), tensors 263 throughout. The bound leaves room for
 # V8's own caches on another machine, yet a per-frame leak of 16 KB would already break it.
 HEAP_GROWTH_BOUND_MB = 16
-BACKGROUND_SWITCHES = 100
+HEAP_SAMPLE_S = 3  # how often the heap is read (after a GC) while it runs
+
+
+@dataclass(frozen=True)
+class Switching:
+    backgrounds: int  # background switches through the page's select
+    rounds: int  # backend webgl -> wasm -> webgl, then source photo -> camera -> photo, this many times
+    server: str  # "light_server" (the live model answers photos too) or "server" (the shipped photo model)
+
+
+SWITCHING = pytest.mark.parametrize(
+    "length",
+    [pytest.param(Switching(12, 1, "light_server"), id="12-switches"),
+     pytest.param(Switching(100, 2, "server"), marks=pytest.mark.soak, id="100-switches")],
+)
 
 MODEL_READY = "(backend) => { const g = window.greenscreen; return g.state.model === 'ready' && g.state.backend === backend && !!g.segmenter; }"
 
@@ -55,8 +79,9 @@ def choose_background(app, value: str) -> None:
     app.wait_for("() => window.greenscreen.compositor !== window.__e2eCompositor", 30, f"the {value} background")
 
 
-def test_thousand_webcam_frames_keep_memory_flat(fake_camera_y4m, app):
-    switch_backend(app, "wasm")
+@FRAME_COUNTS
+def test_webcam_frames_keep_memory_flat(fake_camera_y4m, open_page, server, frames):
+    app = open_page(server, backend="wasm")  # the camera on WASM from the start
     app.evaluate(SEGMENT_PROBE)
     cdp = app.page.context.new_cdp_session(app.page)
     cdp.send("HeapProfiler.enable")
@@ -71,10 +96,10 @@ def test_thousand_webcam_frames_keep_memory_flat(fake_camera_y4m, app):
     gl_start = app.evaluate("() => window.greenscreen.compositor.resources?.().live ?? null")
     started = time.monotonic()
     heap_samples = [heap_start]
-    deadline = started + LONG_FRAMES * SECONDS_PER_FRAME_BUDGET
-    while app.evaluate("() => window.__e2eProbe.tensors.length") < start + LONG_FRAMES:
-        assert time.monotonic() < deadline, f"fewer than {LONG_FRAMES} frames in {deadline - started:.0f} s: {app.status_text()!r}"
-        time.sleep(10)
+    deadline = started + frames * SECONDS_PER_FRAME_BUDGET
+    while app.evaluate("() => window.__e2eProbe.tensors.length") < start + frames:
+        assert time.monotonic() < deadline, f"fewer than {frames} frames in {deadline - started:.0f} s: {app.status_text()!r}"
+        time.sleep(HEAP_SAMPLE_S)
         heap_samples.append(heap_used_mb(cdp))
     elapsed = time.monotonic() - started
     heap_end = heap_used_mb(cdp)
@@ -83,7 +108,7 @@ def test_thousand_webcam_frames_keep_memory_flat(fake_camera_y4m, app):
     gl_end = app.evaluate("() => window.greenscreen.compositor.resources?.().live ?? null")
 
     composited = stats["frames"] - frames_start
-    watched = probe["tensors"][start:start + LONG_FRAMES]
+    watched = probe["tensors"][start:start + frames]
     growth = heap_end - heap_start
     print(
         f"\n{composited} frames in {elapsed:.0f} s ({composited / elapsed:.1f} fps) on {app.evaluate('() => tf.getBackend()')}; "
@@ -91,11 +116,11 @@ def test_thousand_webcam_frames_keep_memory_flat(fake_camera_y4m, app):
         f"(growth {growth:+.2f} MB, max {max(heap_samples):.1f} MB); GL live {gl_start} -> {gl_end}"
     )
     assert app.evaluate("() => tf.getBackend()") == "wasm"
-    assert composited >= LONG_FRAMES, f"only {composited} frames composited"
-    assert max(watched) == min(watched), f"tf.memory().numTensors drifts over {LONG_FRAMES} frames: {watched[:3]} … {watched[-3:]}"
+    assert composited >= frames, f"only {composited} frames composited"
+    assert max(watched) == min(watched), f"tf.memory().numTensors drifts over {frames} frames: {watched[:3]} … {watched[-3:]}"
     assert probe["maxInFlight"] == 1, f"{probe['maxInFlight']} inferences overlapped"
     assert probe["failures"] == 0
-    assert growth <= HEAP_GROWTH_BOUND_MB, f"the JS heap grew {growth:.1f} MB over {LONG_FRAMES} frames"
+    assert growth <= HEAP_GROWTH_BOUND_MB, f"the JS heap grew {growth:.1f} MB over {frames} frames"
     assert gl_end == gl_start, f"live GL objects {gl_start} -> {gl_end}"
 
     app.page.click("#webcam-start")  # stop
@@ -122,7 +147,10 @@ def camera_round(app) -> None:
         time.sleep(3)
 
 
-def test_switching_100_times_leaks_nothing(fake_camera_y4m, app, astronaut_png):
+@SWITCHING
+def test_switching_leaks_nothing(fake_camera_y4m, open_page, request, astronaut_png, length):
+    app = open_page(request.getfixturevalue(length.server))
+    switches = length.backgrounds
     assert app.evaluate("() => window.greenscreen.compositorKind") == "webgl2"
     assert app.upload_photo(str(astronaut_png)) == "done", app.status_text()
     # One camera round before the baseline: the first camera frame on WebGL leaves one tensor behind
@@ -134,27 +162,27 @@ def test_switching_100_times_leaks_nothing(fake_camera_y4m, app, astronaut_png):
     assert sum(before["gl"].values()) > 0, f"the photo is not composited on the GPU: {before}"
     created_before = app.evaluate("() => window.greenscreen.compositor.resources().counts.textures.created")
 
-    # 100 background switches across every kind, each through the page's own select.
+    # Background switches across every kind, each through the page's own select.
     kinds = ["blur", "color", "none", "image:beach"]
-    for i in range(BACKGROUND_SWITCHES):
+    for i in range(switches):
         choose_background(app, kinds[i % len(kinds)])
-    assert resources(app) == before, f"after {BACKGROUND_SWITCHES} background switches: {resources(app)} vs {before}"
+    assert resources(app) == before, f"after {switches} background switches: {resources(app)} vs {before}"
 
-    # Backend webgl -> wasm -> webgl twice: the model is disposed and reloaded each time.
-    for backend in ["wasm", "webgl", "wasm", "webgl"]:
+    # Backend webgl -> wasm -> webgl (twice in the soak): the model is disposed and reloaded each time.
+    for backend in ["wasm", "webgl"] * length.rounds:
         switch_backend(app, backend)
     assert app.upload_photo(str(astronaut_png)) == "done", app.status_text()
     # Both models were reloaded on the new backend (the photo one had been loaded before).
     assert app.evaluate("() => { const s = window.greenscreen.segmenters; return [s.live.backend, s.photo.backend]; }") == ["webgl", "webgl"]
-    assert resources(app) == before, f"after 4 backend switches: {resources(app)} vs {before}"
+    assert resources(app) == before, f"after {2 * length.rounds} backend switches: {resources(app)} vs {before}"
 
-    # Source photo -> camera -> photo twice (the camera's 640x480 frames resize the pipeline).
-    for _ in range(2):
+    # Source photo -> camera -> photo (twice in the soak: the camera's 640x480 frames resize the pipeline).
+    for _ in range(length.rounds):
         camera_round(app)
         assert app.upload_photo(str(astronaut_png)) == "done", app.status_text()
     after = resources(app)
     made = app.evaluate("() => window.greenscreen.compositor.resources().counts.textures.created") - created_before
     print(f"\nbaseline {before}, after all switches {after}; textures created on the way: {made}")
     assert after == before, f"after background, backend and source switches: {after} vs {before}"
-    assert made >= BACKGROUND_SWITCHES * before["gl"]["textures"] // 2, f"only {made} textures created: the switches did not rebuild"
+    assert made >= switches * before["gl"]["textures"] // 2, f"only {made} textures created: the switches did not rebuild"
     assert app.console_errors == []
