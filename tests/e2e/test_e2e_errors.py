@@ -23,8 +23,16 @@ def half(data: bytes) -> bytes:
     return data[: len(data) // 2]
 
 
+@pytest.fixture()
+def app(shared_pages, light_server):
+    """One page for the module, on WASM with the light live model answering photos too: these tests
+    are about the page's answers, not the models (test_e2e_photo.py has the photo model on WebGL)."""
+    return shared_pages.get(light_server, backend="wasm")
+
+
 def test_status_names_the_backend(app):
-    assert "backend: webgl" in app.status_text()
+    assert "backend: wasm" in app.status_text()
+    assert app.evaluate("() => tf.getBackend()") == "wasm"
     assert "model: ready" in app.status_text()
 
 

@@ -11,11 +11,18 @@ import pytest
 from PIL import Image
 
 from tests.e2e.clips import ffmpeg_path, moving_portrait_clip
-from tests.e2e.conftest import open_app
+from tests.e2e.conftest import AppPage, NetworkLog, open_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 MODEL_READY = "() => { const g = window.greenscreen; return g.state.model === 'ready' && !!g.segmenter; }"
+
+
+@pytest.fixture()
+def wiring_app(shared_pages, light_server):
+    """The shared page for tests about wiring (stats, backgrounds), on WASM with the light live model
+    answering photos too; the main-person test takes the shared WebGL page with the shipped photo model."""
+    return shared_pages.get(light_server, backend="wasm")
 
 
 def test_backend_is_measured_at_start_and_a_hand_picked_one_wins(browser, server):
@@ -55,7 +62,8 @@ def test_backend_is_measured_at_start_and_a_hand_picked_one_wins(browser, server
         context.close()
 
 
-def test_stats_line_is_empty_at_load_and_a_photo_total_adds_up(app, astronaut_png):
+def test_stats_line_is_empty_at_load_and_a_photo_total_adds_up(shared_pages, light_server, astronaut_png):
+    app = shared_pages.get(light_server, backend="wasm", fresh=True)  # as loaded: no stats yet
     assert app.page.inner_text("#stats").strip() == ""
     started = app.evaluate("() => performance.now()")
     assert app.upload_photo(str(astronaut_png)) == "done", app.status_text()
@@ -98,7 +106,8 @@ def coverage(mask: np.ndarray, who: str) -> float:
     return float((box > 0.5).mean())
 
 
-def test_only_the_main_person_turns_the_other_one_into_background(app, tmp_path):
+def test_only_the_main_person_turns_the_other_one_into_background(shared_pages, server, tmp_path):
+    app = shared_pages.get(server)  # WebGL and the shipped photo model, kept loaded for the tests after
     path = tmp_path / "two-people.png"
     two_people().save(path)
     assert app.upload_photo(str(path)) == "done", app.status_text()
@@ -112,13 +121,18 @@ def test_only_the_main_person_turns_the_other_one_into_background(app, tmp_path)
     # only the main person's soft edge may spill into the other's square
     assert coverage(mask, "edge") < 0.02, f"the person at the edge still covers {coverage(mask, 'edge'):.0%}"
     assert coverage(mask, "main") == pytest.approx(main_off, abs=0.02)
-    # remembered for the next visit
-    app.page.reload()
-    assert app.wait_ready() is None
-    assert app.page.is_checked("#main-person-toggle")
+    # remembered for the next visit: the page opened again in another tab of the same browser profile
+    again = AppPage(page=app.page.context.new_page(), server=app.server, network=NetworkLog(), console_errors=[])
+    try:
+        again.page.goto(app.page.url)
+        assert again.wait_ready() is None
+        assert again.page.is_checked("#main-person-toggle")
+    finally:
+        again.page.close()
 
 
-def test_a_video_background_loops_and_is_kept_for_the_next_visit(app, astronaut, tmp_path):
+def test_a_video_background_loops_and_is_kept_for_the_next_visit(wiring_app, astronaut, tmp_path):
+    app = wiring_app
     if not ffmpeg_path():
         pytest.skip("ffmpeg not installed")
     clip = moving_portrait_clip(tmp_path, astronaut, size=(320, 240), seconds=2, container="webm", audio=False, name="bg.webm")
@@ -136,7 +150,8 @@ def test_a_video_background_loops_and_is_kept_for_the_next_visit(app, astronaut,
     assert (app.evaluate(playing) or {}).get("kind") == "video", "the video background was not restored"
 
 
-def test_a_video_background_over_the_limit_is_refused(app):
+def test_a_video_background_over_the_limit_is_refused(wiring_app):
+    app = wiring_app
     message = app.evaluate(
         """async () => {
             const file = new File([new Uint8Array(16)], 'long-film.mp4', {type: 'video/mp4'});

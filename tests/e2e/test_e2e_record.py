@@ -12,7 +12,6 @@ import time
 import pytest
 
 from tests.e2e.clips import probe
-from tests.e2e.conftest import open_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -20,11 +19,10 @@ RECORD_SECONDS = 3
 
 
 @pytest.fixture()
-def app(browser, server):
-    """The page on WASM: a few camera frames a second here, where software WebGL manages one in three."""
-    loaded, context = open_app(browser, server, backend="wasm")
-    yield loaded
-    context.close()
+def app(shared_pages, server):
+    """One page for the module, on WASM: a few camera frames a second here, where software WebGL
+    manages one in three. Between tests the camera is stopped (SharedPages)."""
+    return shared_pages.get(server, backend="wasm")
 
 
 def start_camera(app) -> None:

@@ -24,7 +24,6 @@ from tests.e2e.clips import (
     undecodable_codec_clip,
     zero_frame_clip,
 )
-from tests.e2e.conftest import open_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -41,11 +40,11 @@ WATCH_DOWNLOADS = """() => {
 
 
 @pytest.fixture()
-def app(browser, server):
-    """The page on WASM: SwiftShader's software WebGL manages ~0.3 export frames/s here, WASM several."""
-    loaded, context = open_app(browser, server, backend="wasm")
-    yield loaded
-    context.close()
+def app(shared_pages, light_server):
+    """One page for the module, on WASM (SwiftShader's software WebGL manages ~0.3 export frames/s
+    here, WASM several), with the light live model answering photos too (the one photo here is
+    about the Export button, not the photo model)."""
+    return shared_pages.get(light_server, backend="wasm")
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +62,16 @@ def heap_used_mb(cdp) -> float:
 def choose_video(app, path, timeout_s: float = 180) -> str:
     """Choose a file in #video-input; 'done' when its first frame is on screen, else 'error'."""
     app.evaluate("() => { document.getElementById('status-message').dataset.kind = 'e2e-waiting'; }")
+    before = app.evaluate("() => window.greenscreen.state.results")  # a video shown before is not this one
     app.page.set_input_files("#video-input", str(path))
     return app.wait_for(
-        f"""() => {{
+        f"""(before) => {{
             if (document.getElementById('status-message').dataset.kind === 'error') return 'error';
-            return ({VIDEO_READY})() ? 'done' : null;
+            return window.greenscreen.state.results > before && ({VIDEO_READY})() ? 'done' : null;
         }}""",
         timeout_s,
         f"the first frame of {path.name}",
+        before,
     )
 
 
