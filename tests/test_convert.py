@@ -120,7 +120,7 @@ def fake_model_json(h=64, w=64) -> dict:
 
 
 def conversion_facts(**overrides) -> dict:
-    facts = {"quantize": "float16", "shard_mb": 4, "tensorflowjs": "4.22.0", "date": "2026-01-01",
+    facts = {"quantize": "float16", "shard_mb": 4, "tensorflowjs": "4.22.0",
              "source": {"path": "models/greenscreen.keras", "bytes": 10, "sha256": "ab" * 32},
              "out": "static/model", "resized": False}
     facts.update(overrides)
@@ -318,3 +318,18 @@ def test_float16_resized_export_agrees_on_argmax(tiny_tiramisu, test_images, tmp
     float32_weight_bytes = 4 * model.count_params()
     shard_bytes = sum(f["bytes"] for f in card["files"] if f["path"].endswith(".bin"))
     assert shard_bytes < 0.6 * float32_weight_bytes  # float16 halves the download
+
+
+@pytest.mark.slow
+def test_two_exports_of_one_model_are_byte_for_byte_the_same(tiny_tiramisu, tmp_path):
+    """The committed static/model/ files change only when the model does: the converter's attribute order
+    and the conversion date used to make every export differ."""
+    out, first = tmp_path / "model", {}
+    for export in range(2):
+        result = run_converter_command("--model", tiny_tiramisu, "--out", out)
+        assert result.returncode == 0, result.stderr
+        files = {path.name: path.read_bytes() for path in out.iterdir()}
+        first = first or files
+    assert "model.json" in files and sorted(files) == sorted(first)
+    for name, data in files.items():
+        assert data == first[name], name

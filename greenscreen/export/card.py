@@ -273,7 +273,7 @@ def _files_and_rebuild(card: dict) -> list[str]:
         "",
         "## How to rebuild",
         "",
-        f"Converted on {conv['date']} with tensorflowjs {conv['tensorflowjs']} "
+        f"Converted with tensorflowjs {conv['tensorflowjs']} "
         f"(quantize {conv['quantize']}, shards of {conv['shard_mb']} MB) from "
         f"`{conv['source']['path']}` (sha256 `{conv['source']['sha256'][:12]}…`).",
         "",

@@ -21,6 +21,14 @@ class GraphFolderError(Exception):
     """The converted folder is not a complete graph model (one-line reason)."""
 
 
+def canonicalize_model_json(path: Path) -> None:
+    """Rewrite model.json with its keys sorted: the converter writes each node's attributes in an order
+    that changes from run to run (the same graph, different bytes), so two exports of one model would
+    differ. Lists (nodes, weights, shards) keep their order: it is meaningful."""
+    spec = json.loads(path.read_text())
+    path.write_text(json.dumps(spec, sort_keys=True, separators=(",", ":")))
+
+
 def verify_graph_model(folder: Path) -> list[tuple[str, int]]:
     """Raise GraphFolderError unless `folder` holds a loadable graph model; return [(file, bytes)].
 

@@ -14,7 +14,6 @@ Each output folder is replaced atomically: a failed run leaves the previous one 
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
 import json
 import os
@@ -26,7 +25,8 @@ from pathlib import Path
 from greenscreen.cli_common import UsageError, first_line, quiet_native_logs, size_argument
 from greenscreen.cli_common import check_keras_file as cli_check_keras_file
 from greenscreen.export.card import build_card, read_training_card, write_card
-from greenscreen.export.graph_folder import GraphFolderError, make_staging_folder, swap_into_place, verify_graph_model
+from greenscreen.export.graph_folder import (GraphFolderError, canonicalize_model_json, make_staging_folder,
+                                             swap_into_place, verify_graph_model)
 
 
 def project_root() -> Path:
@@ -132,6 +132,7 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
                       format="tf_saved_model", verbose=False)
             _run_step("tensorflowjs conversion", _convert_saved_model, saved_model, staged,
                       quantize, int(shard_mb * 1024 * 1024))
+        canonicalize_model_json(staged / "model.json")
         files = verify_graph_model(staged)
         conversion = _conversion_facts(model_path, out, quantize, shard_mb, resized=size is not None)
         conversion["output"] = graph_output
@@ -259,7 +260,6 @@ def _conversion_facts(model_path: Path, out: Path, quantize: str, shard_mb: floa
         "tensorflowjs": tensorflowjs.__version__,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "source": {"path": _display_path(model_path), "bytes": model_path.stat().st_size,
                    "sha256": _sha256(model_path)},
         "out": _display_path(out),
