@@ -41,7 +41,7 @@ serve: install-serve
 
 # -v: one line per test as it finishes, so the long browser tests show progress.
 test: install browser
-	@echo "== pytest (unit, slow round trips, e2e in headless Chromium: about 30 minutes on 2 cores)"
+	@echo "== pytest (unit, slow round trips, e2e in headless Chromium; the soak runs are make soak)"
 	$(PYTHON) -m pytest -v --durations=15
 	@echo "== node --test tests/js"
 	npm test
@@ -49,7 +49,7 @@ test: install browser
 # The full-length soak runs the default suite keeps short (1,000 camera frames, a 1,000-frame export,
 # 100 switches): pytest's `soak` marker, left out of `make test`.
 soak: install browser
-	@echo "== pytest -m soak (full-length browser soak runs: about 10 minutes on 2 cores)"
+	@echo "== pytest -m soak (the browser tests make test runs short, at full length)"
 	$(PYTHON) -m pytest -m soak -v -s --durations=0
 
 test-quick: install
