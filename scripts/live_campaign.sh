@@ -34,6 +34,12 @@ if [ ! -f "$STAGE/last.keras" ] && [ -f "$KEEP/last.keras" ]; then
   copy_run "$KEEP" "$STAGE"
   echo "restored $STAGE from $KEEP/"
 fi
+if [ -f "$STAGE/state.json" ] && "$PY" -c "import json, sys; s = json.load(open('$STAGE/state.json')); \
+    c = json.load(open('$STAGE/config.json')); sys.exit(0 if s['epoch'] >= c['options']['epochs'] else 1)"; then
+  echo "$STAGE has finished its epochs (shipped as models/live.keras on 2026-12-02): the next stage needs its"
+  echo "own config and --out, with init_weights models/live.keras (then: greenscreen ship RUN --name live --size 192)"
+  exit 0
+fi
 "$PY" -m greenscreen.teach --model models/photo.keras --config configs/live-long.json --out runs/teacher-photo
 if [ -f "$STAGE/last.keras" ]; then
   "$PY" -m greenscreen.train --resume --out "$STAGE"
