@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-# The shipped live model's preset, which its candidates vary one field at a time.
+# The first live model's preset (tiramisu_lite0_live), which the live candidates vary one field at a time.
 _LIVE = dict(
     encoder="efficientnet_lite0",
     encoder_blocks=8,
@@ -73,7 +73,7 @@ PRESETS: dict[str, dict] = {
         dropout=0.0,
         bn_momentum=0.9,
     ),
-    # Live model: the first 8 blocks (stride 16, 80 channels; a third of the encoder's work at 224 px,
+    # The first live model (shipped until 2026-12-02): the first 8 blocks (stride 16, 80 channels; a third of the encoder's work at 224 px,
     # 0.25M of its parameters) and a thinner up path, for WASM in real time and a download under 1 MB.
     "tiramisu_lite0_live": _LIVE,
     # Candidates for the next live model (issue 16; bench/README.md has their speed and scores after one
@@ -86,7 +86,8 @@ PRESETS: dict[str, dict] = {
     # ... or a cheaper upsampling op: bilinear x2 then a 1x1 conv instead of the 3x3 transposed conv.
     "tiramisu_lite0_live_bilinear": dict(_LIVE, upsample="bilinear"),
     # The two that won their short distillation together (bench/README.md, "Live candidates"): the deeper
-    # encoder's features with the cheaper bilinear transition up. The long distillation trains this one.
+    # encoder's features with the cheaper bilinear transition up: the long distillation trained it, and
+    # it is the shipped live model since 2026-12-02.
     "tiramisu_lite0_live_deep_bilinear": dict(_LIVE, encoder_blocks=11, upsample="bilinear"),
 }
 
