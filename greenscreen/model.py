@@ -73,8 +73,9 @@ PRESETS: dict[str, dict] = {
         dropout=0.0,
         bn_momentum=0.9,
     ),
-    # The first live model (shipped until 2026-12-02): the first 8 blocks (stride 16, 80 channels; a third of the encoder's work at 224 px,
-    # 0.25M of its parameters) and a thinner up path, for WASM in real time and a download under 1 MB.
+    # The first live model (shipped until 2026-12-02): the first 8 blocks (stride 16, 80 channels; a
+    # third of the encoder's work at 224 px, 0.25M of its parameters) and a thinner up path, for WASM in
+    # real time and a download under 1 MB.
     "tiramisu_lite0_live": _LIVE,
     # Candidates for the next live model (issue 16; bench/README.md has their speed and scores after one
     # short distillation). Each changes one thing against tiramisu_lite0_live:
