@@ -88,7 +88,7 @@ class TinyRun:
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> TinyRun:
-    """One tiny trained run for the session: tiramisu_lite at 32 px, one epoch, through `greenscreen.train`'s
+    """One tiny trained run for the session: tiramisu_tiny at 32 px, one epoch, through `greenscreen.train`'s
     main on a folder with one of each skippable problem. Read it, never write into it."""
     from greenscreen import train
     from tests.synthetic import mixed_folder
@@ -97,7 +97,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> TinyRun:
     data = mixed_folder(root / "data")
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
-        status = train.main(["--train", str(data), "--val", str(data), "--preset", "tiramisu_lite", "--size", "32",
+        status = train.main(["--train", str(data), "--val", str(data), "--preset", "tiramisu_tiny", "--size", "32",
                              "--epochs", "1", "--batch-size", "4", "--workers", "0", "--preview-count", "2",
                              "--out", str(root / "run")])
     assert status == 0, stderr.getvalue()[-3000:]

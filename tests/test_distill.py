@@ -94,7 +94,7 @@ def test_teach_then_train_a_student_on_the_maps(tiny_run, tmp_path, capsys):
 
     student = tmp_path / "student"
     assert train.main(["--train", str(data), "--train", f"{people}:unlabeled", "--val", str(data),
-                       "--preset", "tiramisu_lite", "--size", "32", "--epochs", "1", "--batch-size", "2",
+                       "--preset", "tiramisu_tiny", "--size", "32", "--epochs", "1", "--batch-size", "2",
                        "--workers", "0", "--teacher", str(maps_dir), "--out", str(student)]) == 0
     options = json.loads((student / "config.json").read_text())["options"]
     assert options["teacher"] == str(maps_dir) and options["teacher_weight"] == 0.5

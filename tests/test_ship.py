@@ -74,7 +74,7 @@ def test_ship_scores_saves_and_exports_a_run(tiny_run, tmp_path, capsys):
     assert ship.main([str(tiny_run.path), "--name", "live", "--data", str(data), "--root", str(root)]) == 0
     card = json.loads((root / "models" / "live.card.json").read_text())
     assert (root / "models" / "live.keras").is_file()
-    assert card["name"] == "live" and card["preset"] == "tiramisu_lite" and card["encoder"] is None
+    assert card["name"] == "live" and card["preset"] == "tiramisu_tiny" and card["encoder"] is None
     assert card["metrics"]["portraits_test"]["n"] == 3 and card["metrics"]["coco_person_120"]["n"] == 3
     assert card["metrics"]["portraits_test"]["target"] == 96.2
     live = card["metrics"]["portraits_test"]

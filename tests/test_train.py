@@ -13,14 +13,14 @@ from tests.synthetic import make_mask_folder
 def test_smoke_training_writes_run_folder_resumes_and_evaluates(tmp_path, capsys):
     data = make_mask_folder(tmp_path / "data")
     run = tmp_path / "run"
-    args = ["--train", str(data), "--val-split", "0.34", "--preset", "tiramisu_lite", "--size", "32",
+    args = ["--train", str(data), "--val-split", "0.34", "--preset", "tiramisu_tiny", "--size", "32",
             "--epochs", "2", "--batch-size", "2", "--workers", "0", "--out", str(run)]
     assert train.main(args) == 0
     for name in ("config.json", "log.csv", "curves.png", "best.keras", "last.keras", "summary.json",
                  "previews/epoch_001.jpg", "previews/epoch_002.jpg"):
         assert (run / name).is_file(), name
     config = json.loads((run / "config.json").read_text())
-    assert config["model"]["preset"] == "tiramisu_lite"
+    assert config["model"]["preset"] == "tiramisu_tiny"
     assert config["data"]["train"][0]["kind"] == "mask-folder"
     assert config["options"]["lr"] == 1e-3 and config["options"]["size"] == [32, 32]
     summary = json.loads((run / "summary.json").read_text())

@@ -1,6 +1,6 @@
 """An interrupted training run resumes where it stopped, and never loses or corrupts its best checkpoint.
 
-One tiny run (tiramisu_lite at 32x32, 2 steps per epoch) goes through every way a run can stop:
+One tiny run (tiramisu_tiny at 32x32, 2 steps per epoch) goes through every way a run can stop:
 Ctrl-C in the middle of epoch 3; a resume whose epochs score worse than the best so far; a "kill" while
 best.keras is being written and another while last.keras is being written (the save writes half a file,
 then stops dead, as a killed process would: nothing after it runs); and a final clean resume.
@@ -100,7 +100,7 @@ def weights_equal(a, b) -> bool:
 def test_interrupted_runs_resume_and_keep_the_best_checkpoint(tmp_path, monkeypatch, scripted_scores, capsys):
     data = make_mask_folder(tmp_path / "data")
     run = tmp_path / "run"
-    args = ["--train", str(data), "--val-split", "0.34", "--preset", "tiramisu_lite", "--size", "32",
+    args = ["--train", str(data), "--val-split", "0.34", "--preset", "tiramisu_tiny", "--size", "32",
             "--batch-size", "2", "--workers", "0", "--preview-count", "1", "--out", str(run)]
     steps = 2  # 4 training photos, batches of 2
 
