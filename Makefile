@@ -42,10 +42,12 @@ browser:
 serve: install-serve
 	$(VENV)/bin/greenscreen serve --host $(HOST) --port $(PORT)
 
-# -v: one line per test as it finishes, so the long browser tests show progress.
+# -v: one line per test as it finishes, so the long browser tests show progress. Two pytest-xdist workers:
+# the browser tests in order in one (one Chromium, shared pages), everything else in the other; alone,
+# either leaves half of this 2-core box idle (a page waits on its renderer, a test on a subprocess).
 test: install browser
 	@echo "== pytest (unit, slow round trips, e2e in headless Chromium; the soak runs are make soak)"
-	$(PYTHON) -m pytest -v --durations=15
+	$(PYTHON) -m pytest -v --durations=15 -n 2 --dist loadgroup
 	@echo "== node --test tests/js"
 	npm test
 

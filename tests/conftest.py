@@ -27,6 +27,15 @@ def find_data_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config, items):
+    """The browser tests share one Chromium and its pages (tests/e2e/conftest.py), so under pytest-xdist
+    (`make test`: -n 2 --dist loadgroup) they run in order in one worker while the other takes the rest."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
