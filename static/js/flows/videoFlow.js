@@ -46,6 +46,7 @@ export function createVideoFlow({ ui, state, status, engine, clearStage, showRes
   function forget() {
     if (held.running) return;
     held.video = null;
+    if (state.mode === 'video') state.mode = 'idle'; // a refused file must not leave 'video' with nothing held
     ui.exportVideo.disabled = true;
     engine.forgetVideo().catch(() => {});
   }
