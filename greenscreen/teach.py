@@ -6,18 +6,21 @@ them with `python -m greenscreen.train --teacher OUT` (distillation). The photos
 page reads them (whole photo stretched to the model's input, flip TTA unless --no-tta, bilinear
 back to the photo's size). Photos that come with person boxes (coco-unlabeled's person_boxes.json) are
 also read crop by crop, one crop around each person, and are background outside every box
-(greenscreen.data.boxes). Maps that exist already are kept: an interrupted run continues.
+(greenscreen.data.boxes). Maps that exist already are kept: an interrupted run continues. OUT/teacher.json
+holds the teacher file's SHA-256 from the start, so maps of two teachers never mix in one folder: a run
+with another model (a newly shipped models/photo.keras, say) is refused until OUT is removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 
-from greenscreen.cli_common import UsageError, load_model_file, run_command
+from greenscreen.cli_common import UsageError, check_keras_file, load_model_file, run_command
 from greenscreen.data import DataError, open_source
 
 
@@ -107,17 +110,49 @@ def label_boxed(model, source, maps, indices, tta: bool, batch_size: int) -> int
     return written
 
 
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_same_teacher(out: Path, teacher: dict) -> None:
+    """UsageError when OUT holds maps of another teacher (or of one not recorded): they must not mix."""
+    record = out / "teacher.json"
+    if not record.is_file():
+        if out.is_dir() and any(out.iterdir()):
+            raise UsageError(f"{out} holds files but no teacher.json: its maps are of an unknown teacher; "
+                             f"remove {out} or choose another --out")
+        return
+    try:
+        before = json.loads(record.read_text())
+    except ValueError as error:
+        raise UsageError(f"cannot read {record}: {error}; remove {out} or choose another --out") from None
+    if (before.get("model_sha256"), before.get("flip_tta")) != (teacher["model_sha256"], teacher["flip_tta"]):
+        raise UsageError(f"the maps in {out} were made by another teacher ({before.get('model')}, SHA-256 "
+                         f"{(before.get('model_sha256') or 'not recorded')[:12]}, flip TTA {before.get('flip_tta')}) "
+                         f"than {teacher['model']} ({teacher['model_sha256'][:12]}, flip TTA {teacher['flip_tta']}): "
+                         f"remove {out} or choose another --out")
+
+
 def run(args) -> int:
     specs = data_specs(args)
     sources = [open_source(spec, allow_unlabeled=True) for spec in specs]  # DataError: one line, before the model loads
-    model = load_model_file(args.model)
+    check_keras_file(args.model)
     out = Path(args.out)
+    teacher = {"model": str(args.model), "model_sha256": file_sha256(args.model), "flip_tta": args.tta}
+    check_same_teacher(out, teacher)
+    model = load_model_file(args.model)
+    out.mkdir(parents=True, exist_ok=True)
+    record = teacher | {"model_name": model.name, "data": [source.describe() for source in sources]}
+    (out / "teacher.json").write_text(json.dumps(record | {"complete": False}, indent=2) + "\n")
     for source in sources:
         written = label(model, source, out, args.tta, args.batch_size)
         print(f"{source.path}: {written} new maps, {len(source)} in all", flush=True)
-    (out / "teacher.json").write_text(json.dumps(
-        {"model": str(args.model), "model_name": model.name, "flip_tta": args.tta,
-         "data": [source.describe() for source in sources]}, indent=2) + "\n")
+    record["data"] = [source.describe() for source in sources]  # with the photos skipped on the way
+    (out / "teacher.json").write_text(json.dumps(record | {"complete": True}, indent=2) + "\n")
     return 0
 
 

@@ -91,6 +91,14 @@ def test_teach_then_train_a_student_on_the_maps(tiny_run, tmp_path, capsys):
     capsys.readouterr()
     assert teach.main(["--model", str(teacher), "--data", str(data), "--out", str(maps_dir)]) == 0
     assert "0 new maps" in capsys.readouterr().out
+    # Another teacher into the same folder is refused before it writes anything: maps of two never mix.
+    other = tiny_run.path / "last.keras"
+    assert teach.file_sha256(other) != teach.file_sha256(teacher)
+    before = {path: path.stat().st_mtime_ns for path in maps_dir.rglob("*")}
+    assert teach.main(["--model", str(other), "--data", str(data), "--out", str(maps_dir)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "made by another teacher" in error and f"remove {maps_dir}" in error, error
+    assert {path: path.stat().st_mtime_ns for path in maps_dir.rglob("*")} == before
 
     student = tmp_path / "student"
     assert train.main(["--train", str(data), "--train", f"{people}:unlabeled", "--val", str(data),
@@ -107,3 +115,12 @@ def test_training_on_photos_the_teacher_has_not_seen_is_refused(tmp_path, capsys
                        "--out", str(tmp_path / "run")])
     assert code == 2
     assert "python -m greenscreen.teach" in capsys.readouterr().err
+
+
+def test_maps_of_an_unrecorded_teacher_are_refused(tiny_run, tmp_path, capsys):
+    maps_dir = tmp_path / "maps"
+    (maps_dir / "somesource").mkdir(parents=True)  # maps from before teachers were fingerprinted
+    data = make_mask_folder(tmp_path / "data", count=2)
+    assert teach.main(["--model", str(tiny_run.model), "--data", str(data), "--out", str(maps_dir)]) == 2
+    assert "no teacher.json" in capsys.readouterr().err
+    assert sorted(path.name for path in maps_dir.iterdir()) == ["somesource"]
