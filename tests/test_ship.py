@@ -125,3 +125,14 @@ def test_a_run_started_from_weights_without_a_card_has_only_its_own_stages(tmp_p
                    {"epoch": 2, "best_epoch": 2, "best_val_miou": 50.0, "train_seconds": 60})
     run.best.write_bytes(b"")
     assert [stage["run"] for stage in ship.lineage_stages(run)] == [str(run.path)]
+
+
+def test_a_distilled_stage_names_the_model_that_made_its_maps(tmp_path):
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    (maps / "teacher.json").write_text(json.dumps({"model": "models/photo.keras", "model_name": "tiramisu_lite0",
+                                                   "model_sha256": "9000ad99" * 8, "flip_tta": True, "data": []}))
+    assert card.teacher_record(str(maps)) == {"maps": str(maps), "model": "models/photo.keras",
+                                              "model_name": "tiramisu_lite0", "model_sha256": "9000ad99" * 8,
+                                              "flip_tta": True}
+    assert card.teacher_record(str(tmp_path / "elsewhere")) == {"maps": str(tmp_path / "elsewhere")}

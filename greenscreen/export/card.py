@@ -46,6 +46,17 @@ TEST_DATA = ("portraits/test (264) and the 120 filter-passing COCO-person photos
              "COCO-120 is also the validation set checkpoints were chosen on")
 
 
+def teacher_record(folder: str) -> dict:
+    """Which model made a distillation's maps, from the maps folder's teacher.json (greenscreen.teach): the
+    file's name alone would not say, since models/photo.keras is replaced when a new photo model ships."""
+    record = {"maps": folder}
+    try:
+        made = json.loads((Path(folder) / "teacher.json").read_text())
+    except (OSError, ValueError):
+        return record  # the maps are not on this machine: the folder's name is all there is
+    return record | {key: made[key] for key in ("model", "model_name", "model_sha256", "flip_tta") if key in made}
+
+
 def stage_record(run: RunFolder) -> dict:
     """One training stage as the run folder recorded it."""
     config, state, options = run.config, run.state, run.options
@@ -70,6 +81,7 @@ def stage_record(run: RunFolder) -> dict:
             f", frozen up to {'all' if options.get('freeze_encoder') == 'all' else 'stride ' + str(options['freeze_encoder'])}"
             if options.get("freeze_encoder") else ", trained (BatchNorm statistics frozen)"),
         "starts_from": options.get("init_weights") or "ImageNet encoder + fresh up path",
+        **({"teacher": teacher_record(options["teacher"])} if options.get("teacher") else {}),
         "train": [{key: source.get(key) for key in ("path", "subset", "count", "weight")}
                   for source in config.get("data", {}).get("train", [])],
         "validation": [{key: source.get(key) for key in ("path", "subset", "count")}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The photo model's fourth and fifth stages (issue 16): the shipped photo model learns again, now also from
+# the 1,648 coco-unlabeled busy scenes (its own box-guided maps: a crop around every person box, flip TTA,
+# background outside every box) and with more weight on ccp's full bodies, then a short fine-tune at the
+# 320 px the page runs photos at, with portraits back to a third of the mix. On the 2-core CPU:
+#
+#   bash scripts/train_photo_boxes.sh     # teacher maps (kept when present), then both stages, resumed
+#
+# 1. configs/photo-boxes.json: 224 px, 16 x 100 steps of 12, lr 2e-4 cosine, from models/photo.keras
+#    (~35 CPU minutes); teacher_weight 0.3: hand-made masks lead where a photo has them.
+# 2. configs/photo-boxes-320.json: 320 px, 6 x 100 steps of 8, lr 1e-4, from stage 1's best.keras.
+# Then: greenscreen ship runs/photo-boxes-320 --name photo
+# Shipped on 2026-12-02 (card: 5 stages, teacher models/photo.keras as it was then, SHA-256 9000ad993670…).
+# Run again, it is the next round of the same self-training: models/photo.keras is then that new model, so
+# teach refuses the old maps in runs/teacher-photo (another teacher): remove them first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+export TF_CPP_MIN_LOG_LEVEL=3
+"$PY" -m greenscreen.teach --model models/photo.keras --config configs/live-long.json --out runs/teacher-photo
+for stage in photo-boxes photo-boxes-320; do
+  out=runs/$stage
+  if [ -f "$out/summary.json" ]; then echo "$out done"; continue; fi
+  if [ -f "$out/last.keras" ]; then
+    "$PY" -m greenscreen.train --resume --out "$out"
+  else
+    "$PY" -m greenscreen.train --config "configs/$stage.json" --out "$out"
+  fi
+done
