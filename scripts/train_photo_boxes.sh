@@ -17,13 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 export TF_CPP_MIN_LOG_LEVEL=3
-"$PY" -m greenscreen.teach --model models/photo.keras --config configs/live-long.json --out runs/teacher-photo
+"$PY" -m greenscreen.teach --model models/photo.keras --config configs/photo-boxes.json --out runs/teacher-photo
 for stage in photo-boxes photo-boxes-320; do
-  out=runs/$stage
-  if [ -f "$out/summary.json" ]; then echo "$out done"; continue; fi
-  if [ -f "$out/last.keras" ]; then
-    "$PY" -m greenscreen.train --resume --out "$out"
-  else
-    "$PY" -m greenscreen.train --config "configs/$stage.json" --out "$out"
-  fi
+  bash scripts/run_stage.sh "configs/$stage.json" "runs/$stage"
 done
