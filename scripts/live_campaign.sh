@@ -48,8 +48,4 @@ if [ -f "$RUN/state.json" ] && "$PY" -c "import json, sys; s = json.load(open('$
 fi
 TEACHER=$("$PY" -c "import json; print(json.load(open('$CONFIG'))['teacher'])")
 "$PY" -m greenscreen.teach --model models/photo.keras --config "$CONFIG" --out "$TEACHER"
-if [ -f "$RUN/last.keras" ]; then
-  "$PY" -m greenscreen.train --resume --out "$RUN"
-else
-  "$PY" -m greenscreen.train --config "$CONFIG" --out "$RUN"
-fi
+bash scripts/run_stage.sh "$CONFIG" "$RUN"

@@ -7,12 +7,13 @@
 #   bash scripts/train_photo_boxes.sh     # teacher maps (kept when present), then both stages, resumed
 #
 # 1. configs/photo-boxes.json: 224 px, 16 x 100 steps of 12, lr 2e-4 cosine, from models/photo.keras
-#    (~35 CPU minutes); teacher_weight 0.3: hand-made masks lead where a photo has them.
-# 2. configs/photo-boxes-320.json: 320 px, 6 x 100 steps of 8, lr 1e-4, from stage 1's best.keras.
+#    (58 CPU minutes here, beside the test runs); teacher_weight 0.3: hand-made masks lead where a photo has them.
+# 2. configs/photo-boxes-320.json: 320 px, 6 x 100 steps of 8, lr 1e-4, from stage 1's best.keras (12 min).
 # Then: greenscreen ship runs/photo-boxes-320 --name photo
 # Shipped on 2026-12-02 (card: 5 stages, teacher models/photo.keras as it was then, SHA-256 9000ad993670…).
-# Run again, it is the next round of the same self-training: models/photo.keras is then that new model, so
-# teach refuses the old maps in runs/teacher-photo (another teacher): remove them first.
+# A next round of the same self-training starts from that new models/photo.keras: it needs a new maps folder
+# (teach refuses to add the new teacher's maps to runs/teacher-photo) and new run folders (finished stages
+# are skipped), so copy the two configs under new names with those paths.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
