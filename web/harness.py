@@ -85,15 +85,19 @@ def start_server(config: dict | None = None) -> tuple[Server, Callable[[], None]
     return Server(url=origin + "/", origin=origin, model_dir=model_dir), stop
 
 
-def panning_camera_clip(ffmpeg: str, still: Path, out: Path, fps: int = 15, seconds: int = 3) -> Path:
-    """A 640x480 y4m of `still` drifting in a small circle (consecutive frames differ), looped by Chromium.
+def panning_camera_clip(
+    ffmpeg: str, still: Path, out: Path, fps: int = 15, seconds: int = 3, size: tuple[int, int] = CAMERA_SIZE
+) -> Path:
+    """A y4m of `still` (640x480 unless `size`) drifting in a small circle (consecutive frames differ), looped by Chromium.
 
     Raises RuntimeError with ffmpeg's own message when it fails.
     """
-    width, height = CAMERA_SIZE
-    pan = f"crop={width}:{height}:x='40+30*sin(2*PI*t/{seconds})':y='30+25*cos(2*PI*t/{seconds})'"
+    width, height = size
+    scale = width / CAMERA_SIZE[0]  # the same pan at any size: the 640x480 crop of a 720x540 frame, scaled
+    pan = (f"crop={width}:{height}:x='{40 * scale:g}+{30 * scale:g}*sin(2*PI*t/{seconds})'"
+           f":y='{30 * scale:g}+{25 * scale:g}*cos(2*PI*t/{seconds})'")
     command = [ffmpeg, "-loglevel", "error", "-y", "-loop", "1", "-i", str(still),
-               "-vf", f"scale=720:540,{pan},format=yuv420p", "-t", str(seconds), "-r", str(fps), str(out)]
+               "-vf", f"scale={round(720 * scale)}:{round(540 * scale)},{pan},format=yuv420p", "-t", str(seconds), "-r", str(fps), str(out)]
     try:
         subprocess.run(command, check=True, timeout=300, capture_output=True)
     except subprocess.CalledProcessError as error:

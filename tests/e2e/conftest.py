@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from web.harness import Server, chromium_args, find_chromium, panning_camera_clip, start_server
+from web.harness import CAMERA_SIZE, Server, chromium_args, find_chromium, panning_camera_clip, start_server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = REPO_ROOT / "static" / "model"
@@ -102,16 +102,34 @@ def server_without_model(tmp_path):
 # ---------------------------------------------------------------- fake camera
 
 
-@pytest.fixture(scope="session")
-def camera_clip(tmp_path_factory, optional_data_dir, astronaut) -> Path | None:
-    """A 640x480 y4m clip of a real photo with a slow pan (frames differ); None without ffmpeg."""
+def camera_clip_of(tmp_path_factory, data: Path | None, astronaut, size) -> Path | None:
+    """A y4m clip (`size`) of a real photo with a slow pan (frames differ); None without ffmpeg."""
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         return None
     folder = tmp_path_factory.mktemp("camera")
     still = folder / "person.png"
-    photo_for_camera(optional_data_dir, astronaut).save(still)
-    return panning_camera_clip(ffmpeg, still, folder / "camera.y4m", fps=15)
+    photo_for_camera(data, astronaut).save(still)
+    return panning_camera_clip(ffmpeg, still, folder / "camera.y4m", fps=15, size=size)
+
+
+@pytest.fixture(scope="session")
+def camera_clip(tmp_path_factory, optional_data_dir, astronaut) -> Path | None:
+    """The fake camera's 640x480 clip; None without ffmpeg."""
+    return camera_clip_of(tmp_path_factory, optional_data_dir, astronaut, CAMERA_SIZE)
+
+
+# The short camera session's clip (tests/e2e/test_e2e_long_session.py): the same pan at a quarter of
+# the pixels. Its frames are composited at full size through SwiftShader, 220 of a frame's 370 ms at
+# 640x480; what that test checks (tensors, heap, GL objects, one inference at a time) does not depend
+# on the size, and the soak keeps 640x480.
+SMALL_CAMERA_SIZE = (320, 240)
+
+
+@pytest.fixture(scope="session")
+def small_camera_clip(tmp_path_factory, optional_data_dir, astronaut) -> Path | None:
+    """camera_clip at 320x240; None without ffmpeg."""
+    return camera_clip_of(tmp_path_factory, optional_data_dir, astronaut, SMALL_CAMERA_SIZE)
 
 
 @pytest.fixture(scope="session")
@@ -145,16 +163,32 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path, camera_clip):
+def playwright():
+    """One Playwright driver for the session (its sync API allows only one at a time)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            args=chromium_args(camera_clip),
-        )
-        yield launched
-        launched.close()
+    with sync_api.sync_playwright() as driver:
+        yield driver
+
+
+def launch_chromium(playwright, chromium_path: str, camera_clip: Path | None):
+    return playwright.chromium.launch(executable_path=chromium_path, headless=True, args=chromium_args(camera_clip))
+
+
+@pytest.fixture(scope="session")
+def browser(playwright, chromium_path, camera_clip):
+    launched = launch_chromium(playwright, chromium_path, camera_clip)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="session")
+def small_camera_browser(playwright, chromium_path, small_camera_clip):
+    """A second Chromium whose fake camera plays the 320x240 clip (a launch flag: one clip per browser)."""
+    if small_camera_clip is None:
+        pytest.skip("ffmpeg not installed (apt-get install ffmpeg): needed for the fake camera clip")
+    launched = launch_chromium(playwright, chromium_path, small_camera_clip)
+    yield launched
+    launched.close()
 
 
 @dataclass
@@ -302,9 +336,8 @@ def open_app(
     return app, context
 
 
-@pytest.fixture()
-def open_page(browser):
-    """open_page(server, wait=True) -> AppPage for another server; its context closes after the test."""
+def page_opener(browser):
+    """(opener, close_all): opener(server, wait=True, …) -> AppPage in a new context of `browser`."""
     contexts = []
 
     def opener(server: Server, wait: bool = True, backend: str | None = "webgl", where: str | None = MAIN_THREAD) -> AppPage:
@@ -312,9 +345,27 @@ def open_page(browser):
         contexts.append(context)
         return page
 
+    def close_all() -> None:
+        for context in contexts:
+            context.close()
+
+    return opener, close_all
+
+
+@pytest.fixture()
+def open_page(browser):
+    """open_page(server, wait=True) -> AppPage for another server; its context closes after the test."""
+    opener, close_all = page_opener(browser)
     yield opener
-    for context in contexts:
-        context.close()
+    close_all()
+
+
+@pytest.fixture()
+def open_small_camera_page(small_camera_browser):
+    """open_page's twin in the Chromium whose camera plays 320x240 frames."""
+    opener, close_all = page_opener(small_camera_browser)
+    yield opener
+    close_all()
 
 
 @pytest.fixture()
