@@ -88,6 +88,9 @@ export function createCameraFlow({ ui, state, stats, status, engine, models, sho
       streamFrames(webcam.stream);
     } else if (webcamState === 'off' && wasOn) {
       await engine.stopFrames(); // the last frame stays as a still
+      // Started again while the last frame finished (slow inference, a quick Stop then Start): the
+      // new start has told everyone already, and a late 'off' would disable Record on a running camera.
+      if (state.webcam !== 'off') return;
       state.mode = stats.frames ? 'photo' : 'idle';
       stats.fps = 0;
       stats.intervalMs = 0;
