@@ -144,11 +144,10 @@ def camera_round(app) -> None:
     app.page.click("#webcam-start")
     app.wait_for(f"() => window.greenscreen.stats.frames >= {frames + 2}", 300, "two camera frames")
     app.page.click("#webcam-start")  # stop
-    app.wait_for("() => window.greenscreen.state.webcam === 'off'", 30, "the camera to stop")
-    # A frame still being segmented finishes after Stop; wait until the count holds still.
-    settled = None
-    while settled != (settled := app.evaluate("() => window.greenscreen.stats.frames")):
-        time.sleep(3)
+    # A frame still being segmented finishes after Stop: the page leaves camera mode once it has
+    # (cameraFlow.js, after engine.stopFrames()).
+    app.wait_for("() => window.greenscreen.state.webcam === 'off' && window.greenscreen.state.mode !== 'webcam'",
+                 60, "the camera to stop and its last frame to finish")
 
 
 @SWITCHING
