@@ -42,6 +42,7 @@ CHROMIUM_ARGS = (
 )
 
 CAMERA_SIZE = (640, 480)
+CAMERA_PAN_SECONDS = 3  # the fake camera clip loops after this long
 
 
 def find_chromium() -> str | None:
@@ -86,7 +87,7 @@ def start_server(config: dict | None = None) -> tuple[Server, Callable[[], None]
 
 
 def panning_camera_clip(
-    ffmpeg: str, still: Path, out: Path, fps: int = 15, seconds: int = 3, size: tuple[int, int] = CAMERA_SIZE
+    ffmpeg: str, still: Path, out: Path, fps: int = 15, seconds: int = CAMERA_PAN_SECONDS, size: tuple[int, int] = CAMERA_SIZE
 ) -> Path:
     """A y4m of `still` (640x480 unless `size`) drifting in a small circle (consecutive frames differ), looped by Chromium.
 

@@ -121,12 +121,21 @@ def test_only_the_main_person_turns_the_other_one_into_background(shared_pages, 
     # only the main person's soft edge may spill into the other's square
     assert coverage(mask, "edge") < 0.02, f"the person at the edge still covers {coverage(mask, 'edge'):.0%}"
     assert coverage(mask, "main") == pytest.approx(main_off, abs=0.02)
-    # remembered for the next visit: the page opened again in another tab of the same browser profile
+
+
+def test_the_main_person_option_is_kept_for_the_next_visit(wiring_app):
+    # Its own test on the light page: the WebGL photo test above stays well under a minute on a busy host.
+    app = wiring_app
+    assert not app.page.is_checked("#main-person-toggle")
+    app.page.check("#main-person-toggle")
+    app.wait_for("() => window.greenscreen.state.settings.mainPerson", 10, "the option")
+    # the page opened again in another tab of the same browser profile
     again = AppPage(page=app.page.context.new_page(), server=app.server, network=NetworkLog(), console_errors=[])
     try:
         again.page.goto(app.page.url)
         assert again.wait_ready() is None
         assert again.page.is_checked("#main-person-toggle")
+        assert again.evaluate("() => window.greenscreen.state.settings.mainPerson") is True
     finally:
         again.page.close()
 
