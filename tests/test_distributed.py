@@ -43,6 +43,7 @@ import numpy as np
 import pytest
 
 from greenscreen import train
+from tests.quick_xla import QUICK_XLA_FLAGS
 from tests.synthetic import make_mask_folder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,11 +66,8 @@ def free_port() -> int:
 
 
 def environment(cache: Path, devices: int = 1) -> dict:
-    # XLA's quick compiles (no LLVM optimisation): most of a tiny run is compiling ~40 small programs (one per
-    # weight initialiser shape, the train and eval steps), 23 s -> 16 s a run. Every run here uses the same.
-    quick = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3",
-               PYTHONUNBUFFERED="1", XLA_FLAGS=f"--xla_force_host_platform_device_count={devices} {quick}",
+               PYTHONUNBUFFERED="1", XLA_FLAGS=f"--xla_force_host_platform_device_count={devices} {QUICK_XLA_FLAGS}",
                JAX_COMPILATION_CACHE_DIR=str(cache), JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
                JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))

@@ -1,5 +1,7 @@
 """FC-DenseNet builder: paper parameter counts, shapes, input-size checks, resizing."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from greenscreen.model import (
     transition_up,
     with_input_size,
 )
+from tests.quick_xla import QUICK_XLA_FLAGS
 
 
 @pytest.mark.parametrize(
@@ -168,10 +171,8 @@ def test_model_and_data_need_no_tensorflow_on_jax():
             "m = build_model('tiramisu_lite0_live', (32, 32)); freeze_encoder(m, 4)\n"
             "assert tuple(m(np.zeros((1, 32, 32, 3), 'float32')).shape) == (1, 32, 32, 2)  # eager: no XLA compile\n"
             "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'\n")
-    # XLA's quick compiles: eager JAX compiles a program per weight initialiser and layer (38 s -> 24 s).
-    quick = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900,
-                            env={**__import__("os").environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": quick})
+                            env={**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": QUICK_XLA_FLAGS})
     if "No module named 'jax'" in result.stderr:
         pytest.skip("JAX is not installed")
     assert result.returncode == 0, result.stderr[-2000:]
