@@ -136,3 +136,17 @@ def test_a_distilled_stage_names_the_model_that_made_its_maps(tmp_path):
                                               "model_name": "tiramisu_lite0", "model_sha256": "9000ad99" * 8,
                                               "flip_tta": True}
     assert card.teacher_record(str(tmp_path / "elsewhere")) == {"maps": str(tmp_path / "elsewhere")}
+
+
+def test_the_description_names_every_teacher_in_stage_order():
+    def stage(loss):
+        return {"minutes": 10.0, "loss": loss, "hardware": "x86_64, 2 cores"}
+
+    stages = [stage("pixel cross-entropy"),
+              stage("pixel cross-entropy; 0.5 of the cross-entropy against a teacher's maps (runs/teacher-photo)"),
+              stage("pixel cross-entropy; 0.5 of the cross-entropy against a teacher's maps (runs/teacher-photo)"),
+              stage("pixel cross-entropy; 0.5 of the cross-entropy against a teacher's maps (runs/teacher-photo-5)")]
+    text = card.describe("live", "tiramisu_lite0_live", None, stages)
+    assert text.endswith("distilled from a teacher's maps (runs/teacher-photo), then a teacher's maps "
+                         "(runs/teacher-photo-5).")
+    assert "distilled" not in card.describe("live", "tiramisu_lite0_live", None, stages[:1])

@@ -115,11 +115,12 @@ def describe(name: str, preset: str, encoder: dict | None, stages: list[dict]) -
     use = "uploaded photos (quality first; flip TTA)" if name == "photo" else "the webcam and video (real time)"
     down = (f"an ImageNet {encoder['name']} down path ({encoder['blocks_kept']} blocks, {encoder['licence']})"
             if encoder else "a down path trained from scratch")
-    teacher = next((stage["loss"].split("against ")[1] for stage in stages if "teacher" in stage["loss"]), None)
+    # Every teacher in stage order: a later stage may have re-distilled from a newer model's maps.
+    teachers = list(dict.fromkeys(stage["loss"].split("against ")[1] for stage in stages if "teacher" in stage["loss"]))
     return (f"The {name} model: FC-DenseNet preset `{preset}` for {use}, with {down} and the Tiramisu's up path "
             f"(dense blocks, transition up, skip connections at each stride). Trained in {len(stages)} stage(s), "
             f"{minutes:.0f} minutes in all, on {'; '.join(hardware) or 'unrecorded hardware'}"
-            + (f", distilled from {teacher}" if teacher else "") + ".")
+            + (f", distilled from {', then '.join(teachers)}" if teachers else "") + ".")
 
 
 def scored_metrics(name: str, key: str, with_tta: dict, without: dict) -> dict:
