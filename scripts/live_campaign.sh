@@ -47,8 +47,9 @@ if [ ! -f "$RUN/last.keras" ] && [ -f "$KEEP/last.keras" ]; then
 fi
 if [ -f "$RUN/state.json" ] && "$PY" -c "import json, sys; s = json.load(open('$RUN/state.json')); \
     c = json.load(open('$RUN/config.json')); sys.exit(0 if s['epoch'] >= c['options']['epochs'] else 1)"; then
-  echo "$RUN has finished its epochs: ship it (greenscreen ship $RUN --name live --size 192), or start the next"
-  echo "stage with its own config (init_weights models/live.keras) and STAGE=that-name"
+  echo "$RUN has finished its epochs: if it beats the shipped model on validation (greenscreen.evaluate at 192 px),"
+  echo "ship it (greenscreen ship $RUN --name live --size 192); else start the next stage with its own config"
+  echo "(configs/that-name.json) and STAGE=that-name"
   exit 0
 fi
 TEACHER=$("$PY" -c "import json; print(json.load(open('$CONFIG'))['teacher'])")
