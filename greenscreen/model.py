@@ -90,6 +90,11 @@ PRESETS: dict[str, dict] = {
     # encoder's features with the cheaper bilinear transition up: the long distillation trained it, and
     # it is the shipped live model since 2026-12-02.
     "tiramisu_lite0_live_deep_bilinear": dict(_LIVE, encoder_blocks=11, upsample="bilinear"),
+    # More capacity for the shipped live model (issue 16): one more ImageNet block (the 12th, 192 channels at
+    # stride 32: a 5x5 depthwise over a twice coarser grid, so whole-body context for +0.22M parameters) whose
+    # map joins the stride-16 features through a zero-initialised 1x1 conv. The decoder is unchanged, so it
+    # starts from a trained deep_bilinear model exactly where that model was, and learns what the context adds.
+    "tiramisu_lite0_live_context": dict(_LIVE, encoder_blocks=11, upsample="bilinear", context_blocks=1),
 }
 
 # Paper defaults; a preset overrides only what differs.
@@ -101,6 +106,7 @@ PRESET_DEFAULTS = dict(
     compression=1.0,  # channel factor of the 1x1 conv in transition down
     bn_momentum=0.99,  # Keras' default
     upsample="transposed",  # transition up: "transposed" (3x3, stride 2, the paper's) or "bilinear" (x2 + 1x1 conv)
+    context_blocks=0,  # encoder blocks past `encoder_blocks` whose deepest map is added to the decoder's input
 )
 
 
@@ -131,11 +137,13 @@ def is_pretrained_preset(preset: str) -> bool:
     return bool(preset_config(preset).get("encoder"))
 
 
-def _encoder_stride(config: dict) -> int:
+def _encoder_stride(config: dict, context: bool = False) -> int:
+    """The stride of the features the up path starts from (with context=True: of the deepest block run)."""
     from greenscreen.encoders import ENCODERS
     from greenscreen.encoders.efficientnet_lite import output_stride
 
-    return output_stride(config["encoder_blocks"], ENCODERS[config["encoder"]]["stages"])
+    blocks = config["encoder_blocks"] + (config["context_blocks"] if context else 0)
+    return output_stride(blocks, ENCODERS[config["encoder"]]["stages"])
 
 
 def required_multiple(preset: str) -> int:
@@ -143,7 +151,7 @@ def required_multiple(preset: str) -> int:
     or the encoder's output stride."""
     config = preset_config(preset)
     if config.get("encoder"):
-        return _encoder_stride(config)
+        return _encoder_stride(config, context=True)
     return config["stem_stride"] * 2 ** (len(config["layers_per_block"]) // 2)
 
 
@@ -280,7 +288,10 @@ def _build_encoder_model(preset, config, height, width, num_classes) -> keras.Mo
     inputs = keras.Input((height, width, 3), name="image")
     # The encoder's ImageNet training saw RGB scaled to [-1, 1]: the same normalisation as the paper presets.
     x = layers.Rescaling(1 / 127.5, offset=-1.0, name="normalize")(inputs)
-    features = encoder["build"](x, num_blocks=config["encoder_blocks"], stages=encoder["stages"], name="enc")
+    features = encoder["build"](x, num_blocks=config["encoder_blocks"] + config["context_blocks"],
+                                stages=encoder["stages"], name="enc")
+    if config["context_blocks"]:
+        features = _join_context(features, _encoder_stride(config))
     strides = sorted(features, reverse=True)  # deepest first: e.g. 32, 16, 8, 4, 2
 
     _, new = dense_block(features[strides[0]], up_blocks[0], growth, dropout, separable, name="bottleneck",
@@ -299,6 +310,20 @@ def _build_encoder_model(preset, config, height, width, num_classes) -> keras.Mo
     x = layers.UpSampling2D(strides[-1], interpolation="bilinear", name="upsample_logits")(x)
     outputs = layers.Softmax(name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=preset)
+
+
+def _join_context(features: dict, stride: int) -> dict:
+    """Add the deepest encoder map to the one at `stride` (1x1 conv, bilinear up); drop the strides between.
+
+    The conv starts at zero, so a model grown from a trained one (load_matching_weights) first computes
+    exactly what that one did."""
+    deepest = max(features)
+    channels = features[stride].shape[-1]
+    x = layers.Conv2D(channels, 1, kernel_initializer="zeros", name="context_proj")(features[deepest])
+    x = layers.UpSampling2D(deepest // stride, interpolation="bilinear", name="context_upsample")(x)
+    joined = {s: f for s, f in features.items() if s < stride}
+    joined[stride] = layers.Add(name="context_add")([features[stride], x])
+    return joined
 
 
 def encoder_layers(model: keras.Model, up_to_stride: int | None = None) -> list:

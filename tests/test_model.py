@@ -85,7 +85,8 @@ def test_with_input_size_keeps_weights():
 
 @pytest.mark.parametrize("preset, multiple, max_params", [
     ("tiramisu_lite0", 32, 3.3e6), ("tiramisu_lite0_live", 16, 0.35e6), ("tiramisu_lite0_live_deep", 16, 0.8e6),
-    ("tiramisu_lite0_live_wide", 16, 0.4e6), ("tiramisu_lite0_live_bilinear", 16, 0.3e6)])
+    ("tiramisu_lite0_live_wide", 16, 0.4e6), ("tiramisu_lite0_live_bilinear", 16, 0.3e6),
+    ("tiramisu_lite0_live_context", 32, 1.0e6)])
 def test_encoder_presets_keep_the_contract(preset, multiple, max_params):
     assert required_multiple(preset) == multiple
     model = build_model(preset, (64, 96))
@@ -188,3 +189,24 @@ def test_matching_weights_carry_over_to_a_changed_architecture():
     assert {f"tu{i}_conv" for i in range(3)} <= set(kept)  # the new 1x1 convs keep their initialiser
     assert np.all(changed.get_layer("enc_stem_conv").get_weights()[0] == 0.5)
     assert not np.all(changed.get_layer("tu0_conv").get_weights()[0] == 0.5)
+
+
+def test_the_context_preset_grows_from_a_trained_live_model_without_changing_its_output():
+    trained = build_model("tiramisu_lite0_live_deep_bilinear", (64, 64))
+    rng = np.random.default_rng(0)
+    for weight in trained.weights:  # a "trained" model: every weight moved, variances kept positive
+        value = np.asarray(weight) + rng.normal(0, 0.05, weight.shape)
+        weight.assign(np.abs(value) if "variance" in weight.name else value)
+    grown = build_model("tiramisu_lite0_live_context", (64, 64))
+    copied, kept = load_matching_weights(grown, trained)
+    assert set(kept) == {"context_proj"} | {layer.name for layer in grown.layers
+                                                 if layer.name.startswith("enc_b11_") and layer.weights}
+    x = rng.uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+    np.testing.assert_allclose(np.asarray(grown(x)), np.asarray(trained(x)), atol=1e-6)
+    # The stride-32 block is really in the path once the 1x1 conv is not zero.
+    grown.get_layer("context_proj").set_weights([w + 0.1 for w in grown.get_layer("context_proj").get_weights()])
+    assert np.abs(np.asarray(grown(x)) - np.asarray(trained(x))).max() > 1e-5
+    # Still a download under 2 MB as float16, for ~8 % more work than the model it grows from.
+    assert 2 * grown.count_params() < 2_000_000
+    at_192 = lambda preset: count_flops(build_model(preset, (192, 192)))  # noqa: E731
+    assert at_192("tiramisu_lite0_live_context") < 1.1 * at_192("tiramisu_lite0_live_deep_bilinear")

@@ -45,6 +45,11 @@ def test_the_card_follows_the_lineage_and_says_what_was_recorded(tmp_path):
     # The machine comes from the records: a GPU stage is never called CPU training.
     assert "NVIDIA H200" in text and "x86_64" in text and "80 minutes" in text and "Apache-2.0" in text
     assert set(card.data_licences(stages)) == {"ccp", "coco-person"}
+    assert "context" not in text
+    from greenscreen.model import preset_config
+    grown = card.describe("live", "tiramisu_lite0_live_context",
+                          card.encoder_facts(preset_config("tiramisu_lite0_live_context")), stages)
+    assert "(11 blocks, Apache-2.0), 1 more block(s) at the next stride added to its deepest map as context" in grown
 
 
 def coco_folder(root, count=3, size=(48, 64)):

@@ -101,6 +101,7 @@ def encoder_facts(preset_config: dict) -> dict | None:
 
     source = SOURCES[preset_config["encoder"]]
     return {"name": preset_config["encoder"], "blocks_kept": preset_config.get("encoder_blocks"),
+            "context_blocks": preset_config.get("context_blocks", 0),
             "weights": source.reference, "package": source.package, "licence": source.licence}
 
 
@@ -115,6 +116,9 @@ def describe(name: str, preset: str, encoder: dict | None, stages: list[dict]) -
     use = "uploaded photos (quality first; flip TTA)" if name == "photo" else "the webcam and video (real time)"
     down = (f"an ImageNet {encoder['name']} down path ({encoder['blocks_kept']} blocks, {encoder['licence']})"
             if encoder else "a down path trained from scratch")
+    if encoder and encoder.get("context_blocks"):
+        down += (f", {encoder['context_blocks']} more block(s) at the next stride added to its deepest map as "
+                 "context")
     # Every teacher in stage order: a later stage may have re-distilled from a newer model's maps.
     teachers = list(dict.fromkeys(stage["loss"].split("against ")[1] for stage in stages if "teacher" in stage["loss"]))
     return (f"The {name} model: FC-DenseNet preset `{preset}` for {use}, with {down} and the Tiramisu's up path "
