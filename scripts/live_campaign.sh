@@ -16,10 +16,12 @@
 # - live-192 (finished 2026-12-03, not shipped; records only, no checkpoints): 20 x 100 steps at 192 px, the size
 #   that ships, from live-redistill's best, lr 1e-4. Validation at 192 fell (86.07 -> 85.73): training at the
 #   shipping size is not the lever either; capacity is the one left to measure.
-# - live-context (2026-12-03): capacity. tiramisu_lite0_live_context (the 12th ImageNet block at stride 32, added
-#   to the stride-16 features through a zero-initialised 1x1 conv: +0.25M parameters, +8 % FLOPs, +2 % WASM
-#   time) grown from live-redistill's best, so it starts at that model's output; 36 x 100 steps at 224 px on
-#   runs/teacher-photo-5.
+# - live-context (finished 2026-12-03, not shipped; best checkpoint and records kept): capacity.
+#   tiramisu_lite0_live_context (the 12th ImageNet block at stride 32, added to the stride-16 features through a
+#   zero-initialised 1x1 conv: +0.25M parameters, +8 % FLOPs, +2 % WASM time, 1.94 MB) grown from
+#   live-redistill's best, so it starts at that model's output; 36 x 100 steps at 224 px on runs/teacher-photo-5,
+#   95 min. Best validation 86.33 at epoch 17 (224 px); at 192 86.16 against the shipped model's 85.70 and
+#   live-redistill's 86.07: within noise again, and more photos below 80 IoU, so it does not ship either.
 # SIGTERM stops training after its current step (last.keras is the last finished epoch); the next call resumes.
 # runs/ is not committed, so `save` keeps what a later session needs (config, state, log, best and last
 # checkpoints) in models/campaign/STAGE/, and a fresh checkout restores them from there first.
