@@ -91,7 +91,7 @@ PRESETS: dict[str, dict] = {
     # it is the shipped live model since 2026-12-02.
     "tiramisu_lite0_live_deep_bilinear": dict(_LIVE, encoder_blocks=11, upsample="bilinear"),
     # More capacity for the shipped live model (issue 16): one more ImageNet block (the 12th, 192 channels at
-    # stride 32: a 5x5 depthwise over a twice coarser grid, so whole-body context for +0.22M parameters) whose
+    # stride 32: a 5x5 depthwise over a twice coarser grid, so whole-body context for +0.25M parameters) whose
     # map joins the stride-16 features through a zero-initialised 1x1 conv. The decoder is unchanged, so it
     # starts from a trained deep_bilinear model exactly where that model was, and learns what the context adds.
     "tiramisu_lite0_live_context": dict(_LIVE, encoder_blocks=11, upsample="bilinear", context_blocks=1),
