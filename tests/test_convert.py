@@ -260,6 +260,7 @@ def test_images(astronaut):
 @pytest.mark.skipif(not node_available(), reason="node or node_modules/@tensorflow/tfjs missing")
 def test_float32_export_matches_keras_in_node(tiny_tiramisu, test_images, tmp_path):
     import keras
+    from greenscreen.export.batchnorm_fold import without_batchnorm
     from greenscreen.export.person_output import person_probability_model
     from greenscreen.model import count_flops
     out = tmp_path / "model"
@@ -278,8 +279,12 @@ def test_float32_export_matches_keras_in_node(tiny_tiramisu, test_images, tmp_pa
     card = json.loads((out / "model-card.json").read_text())
     assert card["preset"] == "tiramisu56" and card["name"] == "tiny"
     assert card["input_size"] == [64, 64]
-    exported = person_probability_model(model)  # the head's background channel is gone
-    assert card["params"] == exported.count_params() == model.count_params() - model.get_layer("classifier").input.shape[-1] - 2
+    # The BNs are folded away and the head's background channel is gone: the graph holds fewer weights.
+    exported = person_probability_model(without_batchnorm(model))
+    assert card["params"] == exported.count_params() < model.count_params()
+    assert card["conversion"]["batchnorm"].startswith("49 BatchNormalization layers removed at export")
+    graph = json.loads((out / "model.json").read_text())["modelTopology"]["node"]
+    assert not [node["name"] for node in graph if "/batchnorm/" in node["name"]]
     assert card["flops"] == count_flops(exported)
     assert card["conversion"]["output"].startswith("person probability [N, H, W, 1]")
     assert card["outputs"][0]["shape"] == [-1, 64, 64, 1]

@@ -252,7 +252,8 @@ def render_markdown(card: dict) -> str:
         f"- Architecture: FC-DenseNet, preset `{card.get('preset') or 'unknown'}`",
         f"- Input: float32 [N, {h}, {w}, 3] RGB, values 0-255; the whole image is stretched to "
         f"{h}x{w} (bilinear)",
-        "- Output: float32 [N, H, W, 2] softmax; channel 1 = person",
+        f"- Output: float32 {conv.get('output') or '[N, H, W, 2] softmax; channel 1 = person'}",
+        *([f"- Graph: {conv['batchnorm']}"] if conv.get("batchnorm") else []),
         f"- Parameters: {card['params']:,}",
         f"- Compute: {_flops_text(card.get('flops'))} per image (multiply+add = 2 FLOPs)",
         f"- Download: {_bytes_text(card['total_bytes'])} ({_weights_text(conv['quantize'])} weights)",

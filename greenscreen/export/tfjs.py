@@ -121,6 +121,7 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
         if size is not None:
             model = _with_input_size(model, size)
         input_size = check_contract(model)
+        model, batchnorm = _fold_batchnorm(model)
         model, graph_output = _fold_softmax(model)
 
     staged = None
@@ -136,6 +137,7 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
         files = verify_graph_model(staged)
         conversion = _conversion_facts(model_path, out, quantize, shard_mb, resized=size is not None)
         conversion["output"] = graph_output
+        conversion["batchnorm"] = batchnorm
         preset, flops = _preset_and_flops(model)
         card = build_card(training_card=training_card, name=model_path.stem, preset=preset,
                           input_size=input_size, params=model.count_params(), flops=flops,
@@ -190,6 +192,21 @@ def check_contract(model) -> tuple[int, int]:
         raise ConversionError(f"model output must be [N,{h},{w},2] for input "
                               f"{_shape_text(in_shape)}, is {_shape_text(out_shape)}")
     return int(h), int(w)
+
+
+def _fold_batchnorm(model):
+    """(model to export, what was done): `model` without BatchNormalization layers
+    (greenscreen.export.batchnorm_fold), checked against the original on a random image: fewer, fused
+    kernels in the browser for the same map."""
+    from greenscreen.export.batchnorm_fold import (BATCHNORM_FOLD_TOLERANCE, fold_error, fold_summary,
+                                                   without_batchnorm)
+
+    folded = without_batchnorm(model)
+    error = fold_error(model, folded)
+    if not error <= BATCHNORM_FOLD_TOLERANCE:
+        raise ConversionError(f"folding the BatchNormalization layers changed the output by {error:.2e} "
+                              f"(allowed {BATCHNORM_FOLD_TOLERANCE:.0e})")
+    return folded, fold_summary(model)
 
 
 def _fold_softmax(model):
