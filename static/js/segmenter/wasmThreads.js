@@ -27,7 +27,10 @@ export const MAX_WASM_THREADS = 8;
  * one thread of the threaded build and 185–320 ms on two (XNNPACK waits at every one of its ~150
  * ops a frame for a second thread that shares a core with the page), so 2 logical cores get 1
  * thread. One thread of the threaded build was as fast as the single-threaded build (median of
- * the runs 53 vs 55 ms). Counts above 2 were not measurable here (2 cores).
+ * the runs 53 vs 55 ms). Counts above 2 were not measurable here (2 cores). Re-measured with the
+ * BN-folded graph (~100 ops a frame): on an idle machine 2 threads won (28–43 against 43–75 ms, six
+ * runs), but one other busy process, even at nice 19, made them 4.5x slower (212–225 against 47 ms),
+ * so a 2-core machine still gets 1 thread: the cliff costs more than the gain is worth.
  */
 export const DEFAULT_MAX_THREADS = 4;
 
