@@ -82,3 +82,12 @@ def test_only_exact_folds_are_made_and_the_trained_model_is_untouched():
     assert all(np.array_equal(x, y) for x, y in zip(before, model.get_weights()))
     layers["out"].set_weights([np.zeros_like(w) for w in layers["out"].get_weights()])  # its own copy
     assert np.array_equal(np.asarray(model(image)), expected)
+
+
+def test_what_cannot_be_rebuilt_is_left_to_export_as_it_is():
+    sequential = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 1),
+                                   keras.layers.BatchNormalization()])
+    assert without_batchnorm(sequential) is None
+    inputs = keras.Input((8, 8, 3))
+    no_batchnorm = keras.Model(inputs, keras.layers.Conv2D(2, 1)(inputs))
+    assert without_batchnorm(no_batchnorm) is None

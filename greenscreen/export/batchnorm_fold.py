@@ -4,8 +4,8 @@ A trained greenscreen model keeps 45 BatchNormalization layers (the live model).
 per-channel `x * scale + shift`, and the SavedModel route leaves most of them as a `Mul` and an `AddV2`:
 TensorFlow's optimiser folds a BN into a `Conv2D` before it but not into a `DepthwiseConv2D`, and the
 decoder's pre-activation BNs (concat -> BN -> ReLU -> conv) have no conv before them at all. On TF.js's
-WASM backend every kernel is a call through JavaScript, and the live model spent a fifth of its frame in
-these `Mul`/`AddV2`/`Relu` triples (bench/README, `--profile`). So before export:
+WASM backend every kernel is a call through JavaScript: the live model ran 63 of its 164 kernels a frame
+for these `Mul`/`AddV2`/`Relu` steps (bench/README, `--profile`). So before export:
 
 - a BN whose input is a linear `Conv2D` or `DepthwiseConv2D` used by nothing else is folded into that
   conv's kernel and bias (exact: the conv is linear). The ReLU after it then fuses into the same kernel
@@ -16,6 +16,7 @@ these `Mul`/`AddV2`/`Relu` triples (bench/README, `--profile`). So before export
 
     from greenscreen.export.batchnorm_fold import without_batchnorm
     exported = without_batchnorm(model)   # the same function, with no BatchNormalization layer left
+                                          # (None: not a functional model, exported as it is)
 """
 
 from __future__ import annotations
@@ -30,8 +31,15 @@ BATCHNORM_FOLD_TOLERANCE = 1e-4
 def without_batchnorm(model):
     """The functional `model` rebuilt to compute the same output with no BatchNormalization layer (folded
     into the conv before it, else a 1x1 depthwise scale-and-shift). Every layer of the copy is new (weights
-    copied), so each is called once: later folds can follow the graph by `layer.output`."""
+    copied), so each is called once: later folds can follow the graph by `layer.output`. None when `model`
+    is not a functional model (Keras clones only those with a call hook) or has no BatchNormalization."""
     import keras
+
+    functional = isinstance(model, keras.Model) and hasattr(model, "_run_through_graph")
+    if isinstance(model, keras.Sequential) or not functional:
+        return None
+    if not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers):
+        return None
 
     folds = _foldable_pairs(model)  # conv layer name -> the BN layer folded into it
     folded_bns = {bn.name for bn in folds.values()}
@@ -132,7 +140,6 @@ def _scale_shift_layer(keras, bn):
     layer.build(bn.input.shape)
     layer.set_weights([scale.reshape(1, 1, -1, 1).astype(np.float32), shift.astype(np.float32)])
     return layer
-
 
 
 def _fresh_call(layer, *args, **kwargs):

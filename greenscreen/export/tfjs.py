@@ -202,6 +202,8 @@ def _fold_batchnorm(model):
                                                    without_batchnorm)
 
     folded = without_batchnorm(model)
+    if folded is None:
+        return model, "kept as trained (not a functional model, or no BatchNormalization layer)"
     error = fold_error(model, folded)
     if not error <= BATCHNORM_FOLD_TOLERANCE:
         raise ConversionError(f"folding the BatchNormalization layers changed the output by {error:.2e} "
