@@ -15,6 +15,7 @@ import { createVideoFlow } from './flows/videoFlow.js';
 import { bindPhotoSources } from './input/photo.js';
 import { isVideoFile } from './input/videoFile.js';
 import { saveBlob } from './output/saveFile.js';
+import { parseThreadsParam } from './segmenter/wasmThreads.js';
 import { deviceKey } from './settings/backendCache.js';
 import { AUTO_BACKEND, loadSettings } from './settings/userSettings.js';
 import { bindControls, showWebcamState } from './ui/controls.js';
@@ -28,6 +29,7 @@ const ui = findElements(document);
 const storage = globalThis.localStorage;
 const settings = loadSettings(storage);
 const params = new URLSearchParams(globalThis.location?.search);
+const threadsAsked = parseThreadsParam(params.get('threads'));
 const state = {
   mode: 'idle', // 'idle' | 'photo' | 'webcam' | 'video' (a video file's first frame) | 'exporting'
   backend: null,
@@ -97,11 +99,13 @@ function createFlows(engine) {
 }
 
 async function start(flowsReady) {
+  if (threadsAsked.problem) status.message((state.backendNotice = threadsAsked.problem), 'notice');
   await look.restore();
   const engine = await openFrameEngine({
     canvas: ui.result,
     compositorChoice: params.get('compositor') ?? 'auto', // ?compositor=canvas2d forces the fallback
     where: params.get('framepath') ?? 'auto',
+    wasmThreads: threadsAsked.threads, // ?threads=N: WASM threads instead of the measured default
     onEvent: (name, data) => events[name]?.(data),
   });
   wired.engine = engine;

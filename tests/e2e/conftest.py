@@ -311,8 +311,10 @@ MAIN_THREAD = "main"
 
 
 def open_app(
-    browser, server: Server, wait: bool = True, backend: str | None = "webgl", where: str | None = MAIN_THREAD
+    browser, server: Server, wait: bool = True, backend: str | None = "webgl", where: str | None = MAIN_THREAD,
+    query: str = "",
 ) -> tuple[AppPage, object]:
+    """The page in a new context; `query` adds URL parameters (e.g. "threads=2") after ?framepath=."""
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     if backend:
         # runs before the page's scripts on every load; a setting the test changed stays changed
@@ -325,7 +327,8 @@ def open_app(
     page.on("websocket", lambda socket: network.websockets.append(socket.url))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
-    page.goto(server.url + (f"?framepath={where}" if where else ""))
+    parameters = "&".join(part for part in (f"framepath={where}" if where else "", query) if part)
+    page.goto(server.url + (f"?{parameters}" if parameters else ""))
     app = AppPage(page=page, server=server, network=network, console_errors=errors)
     if wait:
         failure = app.wait_ready()
@@ -340,8 +343,9 @@ def page_opener(browser):
     """(opener, close_all): opener(server, wait=True, …) -> AppPage in a new context of `browser`."""
     contexts = []
 
-    def opener(server: Server, wait: bool = True, backend: str | None = "webgl", where: str | None = MAIN_THREAD) -> AppPage:
-        page, context = open_app(browser, server, wait=wait, backend=backend, where=where)
+    def opener(server: Server, wait: bool = True, backend: str | None = "webgl", where: str | None = MAIN_THREAD,
+               query: str = "") -> AppPage:
+        page, context = open_app(browser, server, wait=wait, backend=backend, where=where, query=query)
         contexts.append(context)
         return page
 

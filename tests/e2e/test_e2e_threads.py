@@ -40,6 +40,25 @@ def test_page_is_cross_origin_isolated_and_runs_the_chosen_thread_count(open_pag
     assert not [e for e in app.console_errors if "Content Security Policy" in e], app.console_errors
 
 
+@pytest.mark.parametrize("where", ["worker", "main"])
+def test_threads_in_the_address_override_the_default_where_tfjs_runs(open_page, server, where):
+    app = open_page(server, backend="wasm", where=where, query="threads=2")
+    app.wait_for("() => document.getElementById('status-backend').textContent.includes('thread')", READY_S,
+                 "the backend line to name the WASM threads")
+    assert app.page.inner_text("#status-backend") == "backend: wasm · 2 threads"
+
+
+def test_a_thread_count_that_is_not_one_is_named_and_the_default_used(open_page, server):
+    app = open_page(server, backend="wasm", where="worker", query="threads=lots")
+    app.wait_for("() => document.getElementById('status-backend').textContent.includes('thread')", READY_S,
+                 "the backend line to name the WASM threads")
+    expected = app.evaluate("""async () => (await import('/js/segmenter/wasmThreads.js'))
+        .chooseThreadCount({cores: navigator.hardwareConcurrency})""")
+    noun = "thread" if expected == 1 else "threads"
+    assert app.page.inner_text("#status-backend") == f"backend: wasm · {expected} {noun}"
+    assert "?threads=lots is not a thread count" in app.page.inner_text("#status")
+
+
 def _bench_page(browser, server, query: str):
     context = browser.new_context()
     page = context.new_page()

@@ -5,7 +5,7 @@
 // runs in a Worker on an OffscreenCanvas (engine/worker.js, the page's default) or on the main
 // thread on the page's <canvas> (engine/host.js picks; the status line says which).
 //
-//   const engine = createFrameEngine({canvas, compositorChoice: 'auto', emit: (name, data) => …});
+//   const engine = createFrameEngine({canvas, compositorChoice: 'auto', wasmThreads: null, emit: (name, data) => …});
 //   await engine.start({settings});             // compositor ready; no model yet
 //   await engine.loadModel('live', 'wasm');
 //   const photo = await engine.photo(blob);     // {width, height, …, times: {decodeMs, …}}
@@ -31,7 +31,7 @@ import { measureBackends, timeSegmenter } from '../segmenter/backendChoice.js';
 import { filteredSegmenter } from '../segmenter/filtered.js';
 import { createSegmenter, maskOnCPU } from '../segmenter/index.js';
 import { createModelSet } from '../segmenter/modelSet.js';
-import { wasmThreadsInfo } from '../segmenter/wasmThreads.js';
+import { setWasmThreadOptions, wasmThreadsInfo } from '../segmenter/wasmThreads.js';
 import { MAX_COMPOSITE_PIXELS } from '../settings/config.js';
 import { createResultHolder } from './resultHolder.js';
 import { createStreamedBackground, isStreamedBackground } from './streamedBackground.js';
@@ -61,7 +61,9 @@ function gpuName(gl) {
   return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
 }
 
-export function createFrameEngine({ canvas, compositorChoice = 'auto', emit = () => {} }) {
+export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThreads = null, emit = () => {} }) {
+  // The page's ?threads=N, set before any backend starts here (the thread count is fixed from then on).
+  if (wasmThreads !== null) setWasmThreadOptions({ threads: wasmThreads });
   const result = createResultHolder();
   const liveMainPerson = createMainPersonFilter(); // camera and video frames keep their choice between frames
   const models = createModelSet({

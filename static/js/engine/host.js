@@ -88,7 +88,7 @@ function workerEngine(worker, onEvent) {
   const background = (options) => transferables(options.userBackground, options.userBackground?.still);
   engine.setSettings = (changes, options = {}) => call('setSettings', [changes, options], background(options));
   engine.start = (options) => call('start', [options], background(options));
-  engine.init = (canvas, compositorChoice) => call('init', [{ canvas, compositorChoice }], [canvas]);
+  engine.init = (canvas, compositorChoice, wasmThreads) => call('init', [{ canvas, compositorChoice, wasmThreads }], [canvas]);
   return engine;
 }
 
@@ -102,11 +102,11 @@ function loadScript(src) {
   });
 }
 
-async function mainThreadEngine(canvas, compositorChoice, onEvent) {
+async function mainThreadEngine(canvas, compositorChoice, wasmThreads, onEvent) {
   if (!globalThis.tf) await loadScript(TF_SCRIPTS[0]);
   if (!globalThis.tf.wasm) await loadScript(TF_SCRIPTS[1]);
   const { createFrameEngine } = await import('./frameEngine.js');
-  const engine = createFrameEngine({ canvas, compositorChoice, emit: onEvent });
+  const engine = createFrameEngine({ canvas, compositorChoice, wasmThreads, emit: onEvent });
   const wrapped = Object.fromEntries(METHODS.map((method) => [method, async (...args) => engine[method](...args)]));
   wrapped.internals = engine.internals;
   return wrapped;
@@ -116,19 +116,19 @@ async function mainThreadEngine(canvas, compositorChoice, onEvent) {
  * The frame path for `canvas`: in a Worker when the browser allows (and `where` is not 'main'),
  * else on the main thread. Resolves to the engine's methods plus {where, why}.
  */
-export async function openFrameEngine({ canvas, compositorChoice = 'auto', onEvent = () => {}, where = 'auto' }) {
+export async function openFrameEngine({ canvas, compositorChoice = 'auto', wasmThreads = null, onEvent = () => {}, where = 'auto' }) {
   let why = where === 'main' ? 'asked for (?framepath=main)' : workerProblem();
   if (!why) {
     try {
       const worker = await bootWorker();
       const engine = workerEngine(worker, onEvent);
-      await engine.init(canvas.transferControlToOffscreen(), compositorChoice);
+      await engine.init(canvas.transferControlToOffscreen(), compositorChoice, wasmThreads);
       return Object.assign(engine, { where: 'worker', why: null, worker });
     } catch (error) {
       why = error.message;
       console.warn('The frame path runs on the main thread:', why);
     }
   }
-  const engine = await mainThreadEngine(canvas, compositorChoice, onEvent);
+  const engine = await mainThreadEngine(canvas, compositorChoice, wasmThreads, onEvent);
   return Object.assign(engine, { where: 'main', why });
 }

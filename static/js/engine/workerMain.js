@@ -23,8 +23,8 @@ export function serve(scope) {
 
   async function run(method, args) {
     if (method === 'init') {
-      const [{ canvas, compositorChoice }] = args;
-      engine = createFrameEngine({ canvas, compositorChoice, emit });
+      const [{ canvas, compositorChoice, wasmThreads = null }] = args;
+      engine = createFrameEngine({ canvas, compositorChoice, wasmThreads, emit });
       // For tests and DevTools: the Worker's own global (the page cannot reach it) holds the engine,
       // whose internals (compositor, models, the mask) tests read as on the main thread.
       scope.frameEngine = engine;

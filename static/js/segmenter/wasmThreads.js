@@ -57,6 +57,21 @@ export function chooseThreadCount({ cores, requested: wanted = null, threads = t
 }
 
 /**
+ * The page's `?threads=N` (a user who knows the machine is idle: on 2 logical cores 2 threads run the
+ * live model ~1.5x faster there, bench/README "Threads"). {threads: null} when absent; a value that is
+ * not a whole number from 1 to MAX_WASM_THREADS gives {threads: null, problem} (the default is used).
+ */
+export function parseThreadsParam(text) {
+  if (text === null || text === undefined || text === '') return { threads: null, problem: null };
+  const threads = Number(text);
+  if (/^\d+$/.test(String(text).trim()) && threads >= 1 && threads <= MAX_WASM_THREADS) return { threads, problem: null };
+  return {
+    threads: null,
+    problem: `?threads=${text} is not a thread count (a whole number from 1 to ${MAX_WASM_THREADS}): using the default.`,
+  };
+}
+
+/**
  * Ask for a thread count (`threads`, null: the measured default) or for the single-threaded build
  * (`build: 'single'`, the benchmark's comparison). Call before the WASM backend first starts.
  */
