@@ -204,10 +204,7 @@ def _fold_batchnorm(model):
     folded = without_batchnorm(model)
     if folded is None:
         return model, "kept as trained (not a functional model, or no BatchNormalization layer)"
-    error = fold_error(model, folded)
-    if not error <= BATCHNORM_FOLD_TOLERANCE:
-        raise ConversionError(f"folding the BatchNormalization layers changed the output by {error:.2e} "
-                              f"(allowed {BATCHNORM_FOLD_TOLERANCE:.0e})")
+    _check_fold("the BatchNormalization layers", "output", fold_error(model, folded), BATCHNORM_FOLD_TOLERANCE)
     return folded, fold_summary(model)
 
 
@@ -219,12 +216,16 @@ def _fold_softmax(model):
     folded = person_probability_model(model)
     if folded is None:
         return model, "softmax [N, H, W, 2] as trained; channel 1 = person"
-    error = fold_error(model, folded)
-    if not error <= FOLD_TOLERANCE:
-        raise ConversionError(f"folding the softmax into one channel changed the person map by {error:.2e} "
-                              f"(allowed {FOLD_TOLERANCE:.0e}): the model's head is not what the exporter expects")
+    _check_fold("the softmax into one channel", "person map", fold_error(model, folded), FOLD_TOLERANCE,
+                ": the model's head is not what the exporter expects")
     return folded, ("person probability [N, H, W, 1]: the two-class softmax folded at export into "
                     "sigmoid(z_person - z_background), the same map without the background channel")
+
+
+def _check_fold(what: str, output: str, error: float, tolerance: float, why: str = "") -> None:
+    """Refuse an export whose fold changed the model's output by more than `tolerance`."""
+    if not error <= tolerance:
+        raise ConversionError(f"folding {what} changed the {output} by {error:.2e} (allowed {tolerance:.0e}){why}")
 
 
 def _shape_text(shape) -> str:
