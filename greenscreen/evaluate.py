@@ -24,6 +24,7 @@ from greenscreen.gallery import WorstGallery
 from greenscreen.metrics import BOUNDARY_TOLERANCE_FRACTION, THRESHOLD, ScoreBoard
 from greenscreen.predict import input_size_of, person_probabilities
 from greenscreen.run_folder import write_json_atomically
+from greenscreen.upsample import UPSAMPLING
 
 DEFAULT_BATCH_SIZE = 8
 DEFAULT_WORST = 24
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"photos in the gallery (default {DEFAULT_WORST}; 0 = no gallery)")
     parser.add_argument("--no-tta", dest="tta", action="store_false",
                         help="skip the horizontally flipped second pass")
+    parser.add_argument("--upsample", choices=UPSAMPLING, default="bilinear",
+                        help="the map to the photo's size: bilinear (the model contract, default) or bilateral "
+                             "(the page's joint bilateral upsampling guided by the photo: what a user sees)")
     parser.add_argument("--limit", type=positive_int, metavar="N", help="score only the first N photos")
     parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, metavar="B",
                         help=f"photos per model call (default {DEFAULT_BATCH_SIZE})")
@@ -89,7 +93,8 @@ class Progress:
 
 
 def evaluate(model, source, flip_tta: bool = True, limit: int | None = None,
-             batch_size: int = DEFAULT_BATCH_SIZE, gallery=None, progress: Progress | None = None) -> dict:
+             batch_size: int = DEFAULT_BATCH_SIZE, gallery=None, progress: Progress | None = None,
+             upsampling: str = "bilinear") -> dict:
     """Score `model` on `source`: {"board": ScoreBoard, "seconds", "model_seconds", "timed_images"}.
 
     `gallery` (a WorstGallery) sees every photo. Speed covers resize + model + upsample only, and leaves out
@@ -117,7 +122,7 @@ def evaluate(model, source, flip_tta: bool = True, limit: int | None = None,
             continue
         tick = time.perf_counter()
         probabilities = person_probabilities(model, images, flip_tta=flip_tta, batch_size=batch_size,
-                                             fixed_batch=True)
+                                             fixed_batch=True, upsampling=upsampling)
         if start == 0:
             first_batch = (time.perf_counter() - tick, len(images))
         else:
@@ -167,7 +172,7 @@ def format_table(report: dict) -> str:
     height, width = report["input_size"]
     header = [
         f"model  {report['model']} ({report['model_name']}, input {height}x{width}, "
-        f"{'flip TTA' if report['tta'] else 'no TTA'})",
+        f"{'flip TTA' if report['tta'] else 'no TTA'}, {report['upsampling']} upsampling)",
         f"data   {report['data']} ({_data_note(report)})",
         "",
         f"{'metric':<16}{'value':>9}",
@@ -193,7 +198,7 @@ def run(args: argparse.Namespace) -> dict:
     count = len(source) if args.limit is None else min(args.limit, len(source))
     try:
         result = evaluate(model, source, flip_tta=args.tta, limit=args.limit, batch_size=args.batch_size,
-                          gallery=gallery, progress=Progress(count))
+                          gallery=gallery, progress=Progress(count), upsampling=args.upsample)
     except (DataError, ValueError) as error:  # an unreadable photo; a model whose output is not [N, H, W, 2]
         raise UsageError(first_line(error)) from None
     board = result["board"]
@@ -207,6 +212,7 @@ def run(args: argparse.Namespace) -> dict:
         "source": source.describe(),
         "input_size": list(input_size),
         "tta": bool(args.tta),
+        "upsampling": args.upsample,
         "limit": args.limit,
         "threshold": THRESHOLD,
         "boundary_tolerance": f"{100 * BOUNDARY_TOLERANCE_FRACTION:g}% of the image diagonal (DAVIS)",
@@ -221,7 +227,7 @@ def run(args: argparse.Namespace) -> dict:
     if gallery is not None:
         height, width = input_size
         page = gallery.write(gallery_dir, title=f"{args.model.name} on {args.data} "
-                                                f"({height}x{width}, {'flip TTA' if args.tta else 'no TTA'}): worst photos")
+                                                f"({height}x{width}, {'flip TTA' if args.tta else 'no TTA'}, {args.upsample}): worst photos")
         report["gallery"] = str(page)
         print(f"gallery {page}")
     return report

@@ -7,7 +7,8 @@
 The whole photo is stretched (no crop, no letterbox) to the model's input size with PIL bilinear,
 run through the model, optionally averaged with a pass on the mirrored photo, and the person channel
 is bilinearly upsampled back to the photo's size (the rule and the channel live in
-greenscreen.contract). No TensorFlow here: any Keras 3 backend works.
+greenscreen.contract), or, with upsampling="bilateral", upsampled as the page does it (greenscreen.upsample).
+No TensorFlow here: any Keras 3 backend works.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 # The contract's rule and channel live in greenscreen.contract; importable from here too, as before.
 from greenscreen.contract import PERSON_CHANNEL, resize_image, resize_probability
+from greenscreen.upsample import upsample_probability
 
 __all__ = ["PERSON_CHANNEL", "input_size_of", "person_mask", "person_probabilities", "person_probability",
            "resize_image", "resize_probability"]
@@ -43,13 +45,15 @@ def _run(model, batch: np.ndarray) -> np.ndarray:
 
 
 def person_probabilities(
-    model, images: Sequence[np.ndarray], flip_tta: bool = True, batch_size: int = 8, fixed_batch: bool = False
+    model, images: Sequence[np.ndarray], flip_tta: bool = True, batch_size: int = 8, fixed_batch: bool = False,
+    upsampling: str = "bilinear",
 ) -> list[np.ndarray]:
     """Person probability (float32 HxW, each image's own size) for several photos, `batch_size` at a time.
 
     With `flip_tta` each batch also carries the mirrored photos, so the model sees 2 * batch_size.
     `fixed_batch` pads a short batch to `batch_size` so the model only ever sees one shape
     (JAX/XLA and tf.function compile once per shape; the padding is cheaper than a recompile).
+    `upsampling` is "bilinear" (the contract) or "bilateral" (the page's, guided by the photo).
     """
     size = input_size_of(model)
     results: list[np.ndarray] = []
@@ -64,7 +68,8 @@ def person_probabilities(
         else:
             maps = _run(model, batch)
         maps = maps[:len(chunk)]
-        results.extend(resize_probability(p, np.shape(image)[:2]) for p, image in zip(maps, chunk))
+        results.extend(upsample_probability(p, image, upsampling, model_input=x)
+                       for p, image, x in zip(maps, chunk, batch))
     return results
 
 
