@@ -1,7 +1,7 @@
 """The page's mask upsampling in NumPy: the model-size person map to the photo's size, as the user sees it.
 
     from greenscreen.upsample import UPSAMPLING, upsample_probability
-    full = upsample_probability(probability, photo, model_input, "bilateral")
+    full = upsample_probability(probability, photo, "bilateral")   # float32 HxW, the photo's size
 
 The page does not stretch the model's map bilinearly: its GPU pipeline upsamples it with a joint
 bilateral filter guided by the frame (static/js/compositor/webgl2/upsampleStage.js), so mask edges
@@ -9,21 +9,29 @@ follow the photo's colour edges. Scoring the bilinear map scores something the p
 `python -m greenscreen.evaluate --upsample bilateral` scores what it does. The arithmetic follows the
 page's reference (jointBilateralUpsample in static/js/compositor/selftest/reference.js) and is held to
 it by tests/test_upsample_parity.py; the defaults are the page's (DEFAULT_PIPELINE_SETTINGS in
-static/js/compositor/webgl2/settings.js), which the same test reads. Only NumPy and Pillow.
+static/js/compositor/webgl2/settings.js), which the same test reads.
+
+"guided" is not in the page (yet): the colour guided filter (He, Sun, Tang 2013) in its fast form
+(He and Sun 2015: fitted at the map's size, applied at the photo's), measured here as the next step
+for the page's edges (bench/README.md, *Mask edges*). Only NumPy and Pillow.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 
 from greenscreen.contract import resize_image, resize_probability
 
-UPSAMPLING = ("bilinear", "bilateral")
+UPSAMPLING = ("bilinear", "bilateral", "guided")
 # The page's defaults (static/js/compositor/webgl2/settings.js, upsampleStage.js).
 BILATERAL_RADIUS = 2  # taps each side, in mask texels: a 5x5 window
 BILATERAL_SIGMA_SPACE = 1.0  # mask texels
 BILATERAL_SIGMA_COLOR = 0.1  # RGB 0-1
 BILATERAL_FALLBACK_WEIGHT = 1e-3  # weight of the bilinear value: takes over where no tap's colour matches
+# The guided filter's window and regularisation, chosen on held-out portraits + COCO-120 (bench/README.md).
+GUIDED_RADIUS = 4  # mask texels: a 9x9 window
+GUIDED_EPSILON = 1e-3  # on colour variances (RGB 0-1): smaller follows weaker edges
 
 
 def joint_bilateral_upsample(probability: np.ndarray, guide_low: np.ndarray, guide: np.ndarray,
@@ -69,18 +77,70 @@ def joint_bilateral_upsample(probability: np.ndarray, guide_low: np.ndarray, gui
     return np.clip(total / weights, 0.0, 1.0)
 
 
+def _box_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over the (2 radius + 1)^2 window around each pixel of the first two axes, the window cut at the edges."""
+    def along(array: np.ndarray, axis: int) -> np.ndarray:
+        size = array.shape[axis]
+        padded = np.cumsum(array, axis=axis, dtype=np.float64)
+        padded = np.concatenate([np.zeros_like(np.take(padded, [0], axis=axis)), padded], axis=axis)
+        index = np.arange(size)
+        high, low = np.minimum(index + radius + 1, size), np.maximum(index - radius, 0)
+        return np.take(padded, high, axis=axis) - np.take(padded, low, axis=axis)
+    sums = along(along(values, 0), 1)
+    ones = np.ones(values.shape[:2], dtype=np.float64)
+    counts = along(along(ones, 0), 1)
+    return sums / counts.reshape(counts.shape + (1,) * (values.ndim - 2))
+
+
+def guided_upsample(probability: np.ndarray, guide_low: np.ndarray, guide: np.ndarray,
+                    radius: int = GUIDED_RADIUS, epsilon: float = GUIDED_EPSILON) -> np.ndarray:
+    """float32 HxW person map at `guide`'s size: a colour guided filter fitted at the map's size.
+
+    In each window of the map the person value is fitted as a linear function of the colour
+    (p = a . I + b, ridge `epsilon`); the averaged a and b are upsampled bilinearly and applied to the
+    full-size photo, so the mask's edge lands on the photo's colour edges. Guides are RGB 0-1.
+    """
+    p = np.asarray(probability, dtype=np.float64)
+    height, width = p.shape
+    if guide_low.shape[:2] != (height, width):
+        raise ValueError(f"guide_low is {guide_low.shape[:2]}, the map {p.shape}")
+    low = np.asarray(guide_low, dtype=np.float64)
+    mean_colour = _box_mean(low, radius)  # h, w, 3
+    mean_p = _box_mean(p, radius)
+    covariance_colour_p = _box_mean(low * p[..., None], radius) - mean_colour * mean_p[..., None]
+    covariance = _box_mean(low[..., :, None] * low[..., None, :], radius)
+    covariance -= mean_colour[..., :, None] * mean_colour[..., None, :]
+    covariance += epsilon * np.eye(3)
+    a = np.linalg.solve(covariance, covariance_colour_p[..., None])[..., 0]
+    b = mean_p - np.einsum("ijk,ijk->ij", a, mean_colour)
+    out_height, out_width = guide.shape[:2]
+    coefficients = np.concatenate([_box_mean(a, radius), _box_mean(b, radius)[..., None]], axis=-1)
+    full_size = _resize_channels(coefficients, (out_height, out_width))
+    full = np.einsum("ijk,ijk->ij", full_size[..., :3], np.asarray(guide, dtype=np.float32)) + full_size[..., 3]
+    return np.clip(full, 0.0, 1.0).astype(np.float32)
+
+
+def _resize_channels(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Each channel of an hxwxC float array resized bilinearly to `size` (H, W), unclipped."""
+    height, width = size
+    return np.stack([np.asarray(Image.fromarray(values[..., c].astype(np.float32)).resize((width, height),
+                                                                                         Image.BILINEAR))
+                     for c in range(values.shape[-1])], axis=-1)
+
+
 def upsample_probability(probability: np.ndarray, photo: np.ndarray, upsampling: str = "bilinear",
                          model_input: np.ndarray | None = None) -> np.ndarray:
-    """The model-size map at the uint8 `photo`'s size, 'bilinear' (the model contract) or 'bilateral' (the page).
+    """The model-size map at the uint8 `photo`'s size: 'bilinear' (the model contract), 'bilateral' (the page)
+    or 'guided' (measured, not in the page).
 
     `model_input` is the photo as the model saw it (float 0-255 at the map's size, resize_image's output);
     it is made here when not given.
     """
     if upsampling == "bilinear":
         return resize_probability(probability, np.shape(photo)[:2])
-    if upsampling != "bilateral":
+    if upsampling not in UPSAMPLING:
         raise ValueError(f"upsampling must be one of {', '.join(UPSAMPLING)}, not {upsampling!r}")
     if model_input is None:
         model_input = resize_image(photo, np.shape(probability)[:2])
-    return joint_bilateral_upsample(probability, np.asarray(model_input, np.float32) / 255.0,
-                                    np.asarray(photo, np.float32) / 255.0)
+    filter_ = joint_bilateral_upsample if upsampling == "bilateral" else guided_upsample
+    return filter_(probability, np.asarray(model_input, np.float32) / 255.0, np.asarray(photo, np.float32) / 255.0)
