@@ -1,19 +1,19 @@
 """The page's mask upsampling in NumPy: the model-size person map to the photo's size, as the user sees it.
 
     from greenscreen.upsample import UPSAMPLING, upsample_probability
-    full = upsample_probability(probability, photo, "bilateral")   # float32 HxW, the photo's size
+    full = upsample_probability(probability, photo, "guided")   # float32 HxW, the photo's size
 
-The page does not stretch the model's map bilinearly: its GPU pipeline upsamples it with a joint
-bilateral filter guided by the frame (static/js/compositor/webgl2/upsampleStage.js), so mask edges
-follow the photo's colour edges. Scoring the bilinear map scores something the page never shows;
-`python -m greenscreen.evaluate --upsample bilateral` scores what it does. The arithmetic follows the
-page's reference (jointBilateralUpsample in static/js/compositor/selftest/reference.js) and is held to
-it by tests/test_upsample_parity.py; the defaults are the page's (DEFAULT_PIPELINE_SETTINGS in
-static/js/compositor/webgl2/settings.js), which the same test reads.
-
-"guided" is not in the page (yet): the colour guided filter (He, Sun, Tang 2013) in its fast form
-(He and Sun 2015: fitted at the map's size, applied at the photo's), measured here as the next step
-for the page's edges (bench/README.md, *Mask edges*). Only NumPy and Pillow.
+The page does not stretch the model's map bilinearly: its GPU pipeline upsamples it guided by the
+frame (static/js/compositor/webgl2/upsampleStage.js), so mask edges follow the photo's colour edges.
+A still (a photo, a stopped camera's last frame) gets a colour guided filter (He, Sun, Tang 2013, in its
+fast form, He and Sun 2015: fitted at the map's size, applied at the photo's); moving frames (camera,
+video export) a joint bilateral filter (Kopf et al. 2007), which lets less camera noise into the edge
+from frame to frame. Scoring the bilinear map scores something the page never shows;
+`python -m greenscreen.evaluate --upsample guided` (or bilateral) scores what it does. The arithmetic
+follows the page's references (guidedUpsample and jointBilateralUpsample in
+static/js/compositor/selftest/reference.js) and is held to them by tests/test_upsample_parity.py; the
+defaults are the page's (DEFAULT_PIPELINE_SETTINGS in static/js/compositor/webgl2/settings.js), which
+the same test reads. Only NumPy and Pillow.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ BILATERAL_RADIUS = 2  # taps each side, in mask texels: a 5x5 window
 BILATERAL_SIGMA_SPACE = 1.0  # mask texels
 BILATERAL_SIGMA_COLOR = 0.1  # RGB 0-1
 BILATERAL_FALLBACK_WEIGHT = 1e-3  # weight of the bilinear value: takes over where no tap's colour matches
-# The guided filter's window and regularisation, chosen on held-out portraits + COCO-120 (bench/README.md).
+# The guided filter's window and regularisation, chosen on held-out portraits + COCO-120 (bench/README.md);
+# the page's too.
 GUIDED_RADIUS = 4  # mask texels: a 9x9 window
 GUIDED_EPSILON = 1e-3  # on colour variances (RGB 0-1): smaller follows weaker edges
 
@@ -98,7 +99,8 @@ def guided_upsample(probability: np.ndarray, guide_low: np.ndarray, guide: np.nd
 
     In each window of the map the person value is fitted as a linear function of the colour
     (p = a . I + b, ridge `epsilon`); the averaged a and b are upsampled bilinearly and applied to the
-    full-size photo, so the mask's edge lands on the photo's colour edges. Guides are RGB 0-1.
+    full-size photo, so the mask's edge lands on the photo's colour edges. Guides are RGB 0-1. (When the
+    photo is smaller than the map, Pillow's bilinear averages the coefficients where the page samples them.)
     """
     p = np.asarray(probability, dtype=np.float64)
     height, width = p.shape
@@ -130,8 +132,8 @@ def _resize_channels(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def upsample_probability(probability: np.ndarray, photo: np.ndarray, upsampling: str = "bilinear",
                          model_input: np.ndarray | None = None) -> np.ndarray:
-    """The model-size map at the uint8 `photo`'s size: 'bilinear' (the model contract), 'bilateral' (the page)
-    or 'guided' (measured, not in the page).
+    """The model-size map at the uint8 `photo`'s size: 'bilinear' (the model contract), 'guided' (the page's
+    stills) or 'bilateral' (the page's moving frames).
 
     `model_input` is the photo as the model saw it (float 0-255 at the map's size, resize_image's output);
     it is made here when not given.

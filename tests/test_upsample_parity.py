@@ -1,10 +1,10 @@
 """The page's mask upsampling, Python against JavaScript: `pytest tests/test_upsample_parity.py`.
 
-`python -m greenscreen.evaluate --upsample bilateral` claims to score the mask the page shows. That
-holds only while greenscreen.upsample computes what the page's reference does (jointBilateralUpsample
-in static/js/compositor/selftest/reference.js, which the browser self-test holds the GPU stage to),
-with the page's default settings. The guided filter (measured, not in the page) is held to its
-window-by-window definition.
+`python -m greenscreen.evaluate --upsample bilateral|guided` claims to score the mask the page shows.
+That holds only while greenscreen.upsample computes what the page's references do (jointBilateralUpsample
+and guidedUpsample in static/js/compositor/selftest/reference.js, which the browser self-test holds the
+GPU stage to), with the page's default settings. The guided filter is also held to its window-by-window
+definition.
 """
 
 from __future__ import annotations
@@ -22,20 +22,21 @@ from greenscreen import upsample
 from greenscreen.contract import resize_image, resize_probability
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = REPO_ROOT / "tests" / "parity_scripts" / "bilateral.mjs"
+SCRIPT = REPO_ROOT / "tests" / "parity_scripts" / "upsample.mjs"
 PAGE_SETTINGS = REPO_ROOT / "static" / "js" / "compositor" / "webgl2" / "settings.js"
 PAGE_STAGE = REPO_ROOT / "static" / "js" / "compositor" / "webgl2" / "upsampleStage.js"
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 
 
-def upsample_in_js(mask, guide_low, guide, tmp_path: Path, radius=2, sigma_space=1.0, sigma_color=0.1):
+def upsample_in_js(mask, guide_low, guide, tmp_path: Path, mode="bilateral", **settings):
     files = {}
     for name, array in (("mask", mask), ("guideLow", guide_low), ("guide", guide)):
         files[name] = str(tmp_path / f"{name}.f32")
         Path(files[name]).write_bytes(np.ascontiguousarray(array, dtype=np.float32).tobytes())
-    spec = {**files, "maskWidth": mask.shape[1], "maskHeight": mask.shape[0], "width": guide.shape[1],
-            "height": guide.shape[0], "radius": radius, "sigmaSpace": sigma_space, "sigmaColor": sigma_color}
+    names = {"radius": "radius", "sigma_space": "sigmaSpace", "sigma_color": "sigmaColor", "epsilon": "epsilon"}
+    spec = {**files, "mode": mode, "maskWidth": mask.shape[1], "maskHeight": mask.shape[0], "width": guide.shape[1],
+            "height": guide.shape[0], **{names[key]: value for key, value in settings.items()}}
     (tmp_path / "in.json").write_text(json.dumps(spec))
     subprocess.run(["node", str(SCRIPT), str(tmp_path / "in.json"), str(tmp_path / "out.f32")],
                    check=True, capture_output=True, timeout=120)
@@ -70,6 +71,24 @@ def test_python_upsampling_matches_the_page_reference(photo_shape, map_shape, se
     assert np.abs(got - expected).max() < 1e-4
 
 
+@needs_node
+@pytest.mark.parametrize("photo_shape, map_shape, settings", [
+    ((61, 47), (16, 12), {}),  # the page's defaults, odd sizes both ways
+    ((40, 90), (24, 24), {"radius": 2, "epsilon": 1e-2}),  # aspect changes
+    ((20, 20), (20, 20), {"radius": 1, "epsilon": 1e-4}),  # same size
+])
+def test_python_guided_filter_matches_the_page_reference(photo_shape, map_shape, settings, tmp_path):
+    rng = np.random.default_rng(sum(photo_shape) + 1)
+    photo = rng.integers(0, 256, (*photo_shape, 3), dtype=np.uint8)
+    mask = soft_disc(map_shape, seed=4)
+    guide_low = resize_image(photo, map_shape) / 255.0
+    guide = photo.astype(np.float32) / 255.0
+    expected = upsample_in_js(mask, guide_low, guide, tmp_path, mode="guided", **settings)
+    got = upsample.guided_upsample(mask, guide_low, guide, **settings)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-4
+
+
 def test_python_defaults_are_the_pages():
     settings = PAGE_SETTINGS.read_text()
 
@@ -82,6 +101,8 @@ def test_python_defaults_are_the_pages():
     assert page_value("bilateralRadius") == upsample.BILATERAL_RADIUS
     assert page_value("sigmaSpace") == upsample.BILATERAL_SIGMA_SPACE
     assert page_value("sigmaColor") == upsample.BILATERAL_SIGMA_COLOR
+    assert page_value("guidedRadius") == upsample.GUIDED_RADIUS
+    assert page_value("guidedEpsilon") == upsample.GUIDED_EPSILON
     fallback = re.search(r"BILATERAL_FALLBACK_WEIGHT\s*=\s*([0-9.e-]+)", PAGE_STAGE.read_text())
     assert fallback and float(fallback.group(1)) == upsample.BILATERAL_FALLBACK_WEIGHT
 

@@ -5,11 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   composite,
+  guidedCoefficients,
+  guidedUpsample,
   jointBilateralUpsample,
   personWeightedBlur,
   resizeBilinear,
   sampleUV,
   screen,
+  solveSymmetric3,
+  windowMean,
 } from '../../static/js/compositor/selftest/reference.js';
 import { PERSON_BLUR_WEIGHT, blurPlan, gaussianTaps } from '../../static/js/compositor/webgl2/blurBackgroundStage.js';
 import { parseHexColor } from '../../static/js/compositor/webgl2/fillBackgroundStage.js';
@@ -57,6 +61,43 @@ test('joint bilateral falls back to bilinear where no neighbour has the pixel co
   const guide = grey([1, 1, 1, 1]); // nothing like the low-resolution colours
   const args = { mask, maskWidth: 2, maskHeight: 1, guideLow, guide, width: 4, height: 1, sigmaColor: 0.05 };
   close(jointBilateralUpsample(args), resizeBilinear(mask, 2, 1, 4, 1), 1e-6);
+});
+
+test('solveSymmetric3 solves (m + epsilon·I) x = v', () => {
+  // m = [[4, 1, 0], [1, 3, 1], [0, 1, 2]], x = [1, -2, 3] → m x = [2, -2, 4]; with epsilon 1 the diagonal grows by 1.
+  close(solveSymmetric3([4, 1, 0, 3, 1, 2], [2, -2, 4]), [1, -2, 3], 1e-9);
+  close(solveSymmetric3([3, 1, 0, 2, 1, 1], [2, -2, 4], 1), [1, -2, 3], 1e-9);
+});
+
+test('windowMean averages the window cut at the edges', () => {
+  // 3×1, one channel, radius 1: [mean(1, 2), mean(1, 2, 6), mean(2, 6)]
+  close(windowMean(f32([1, 2, 6]), 3, 1, 1, 1), [1.5, 3, 4], 1e-6);
+});
+
+test('guided filter: a constant mask stays constant, a mask linear in the colour is reproduced', () => {
+  const reds = [0.1, 0.3, 0.2, 0.8, 0.5, 0.6, 0.9, 0.4, 0.7];
+  // Three independent channels (a grey guide's covariance is singular).
+  const guideLow = f32(reds.flatMap((r, i) => [r, ((i * 7) % 9) / 9, r * r * 0.5 + (i % 2) * 0.3, 1]));
+  const common = { maskWidth: 3, maskHeight: 3, guideLow, guide: guideLow, width: 3, height: 3, radius: 1 };
+  close(guidedUpsample({ ...common, mask: f32(new Array(9).fill(0.4)) }), new Array(9).fill(0.4), 1e-6);
+  // m = 0.5·red + 0.2 exactly: every window's fit finds it (the ridge shrinks a by ~epsilon / variance).
+  const linear = f32(reds.map((r) => 0.5 * r + 0.2));
+  close(guidedUpsample({ ...common, mask: linear, epsilon: 1e-7 }), linear, 1e-4);
+  const fit = guidedCoefficients({ ...common, mask: linear, epsilon: 1e-7 });
+  close(fit.slice(16, 20), [0.5, 0, 0, 0.2], 1e-3); // the centre texel: a = (0.5, 0, 0), b = 0.2
+});
+
+test('guided filter snaps the mask edge to the colour edge of the full-resolution frame', () => {
+  // As the bilateral test: a soft mask edge [0, .3, .7, 1] at 4×1, the 8×1 frame dark to x = 3, bright from 4.
+  const mask = f32([0, 0.3, 0.7, 1]);
+  const guide = grey([0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9]);
+  const guideLow = grey([0.1, 0.1, 0.9, 0.9]);
+  const args = { mask, maskWidth: 4, maskHeight: 1, guideLow, guide, width: 8, height: 1, radius: 1, epsilon: 1e-3 };
+  const guided = guidedUpsample(args);
+  const bilinear = resizeBilinear(mask, 4, 1, 8, 1);
+  assert.ok(guided[3] < 0.3 && guided[4] > 0.7, `dark ${guided[3]}, bright ${guided[4]}`);
+  assert.ok(guided[4] - guided[3] > 2 * (bilinear[4] - bilinear[3]));
+  for (const value of guided) assert.ok(value >= 0 && value <= 1);
 });
 
 test('gaussianTaps are symmetric, sum to 1, and sigma 0 is the identity', () => {
@@ -128,6 +169,10 @@ test('pipeline settings: defaults, validation naming the bad value, live keys', 
   assert.throws(() => validatePipelineSettings({ lightWrap: 2 }), /lightWrap: 2/);
   assert.throws(() => validatePipelineSettings({ upsampling: 'nearest' }), /upsampling/);
   assert.throws(() => validatePipelineSettings({ bilateralRadius: 1.5 }), /bilateralRadius/);
+  assert.equal(validatePipelineSettings({ upsampling: 'guided' }).guidedRadius, DEFAULT_PIPELINE_SETTINGS.guidedRadius);
+  assert.throws(() => validatePipelineSettings({ guidedRadius: 0 }), /guidedRadius: 0/);
+  assert.throws(() => validatePipelineSettings({ guidedEpsilon: -1 }), /guidedEpsilon/);
+  checkLiveKeys({ upsampling: 'guided', guidedRadius: 3, guidedEpsilon: 1e-2 });
   assert.throws(() => validatePipelineSettings({ colour: '#fff' }), /Unknown compositor setting "colour"/);
   checkLiveKeys({ blurStrength: 3, lightWrap: 0.2 });
   assert.throws(() => checkLiveKeys({ background: 'none' }), /not a live setting/);

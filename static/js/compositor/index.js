@@ -14,6 +14,14 @@
 
 import { createCanvas2DCompositor } from './canvas2d.js';
 import { createGLCompositor, webgl2ContextOf } from './webgl2/compositor.js';
+import { DEFAULT_PIPELINE_SETTINGS } from './webgl2/settings.js';
+
+/** Settings only the GPU pipeline has (edge-aware upsampling, light wrap): Canvas2D drops them. */
+const PIPELINE_ONLY = Object.freeze(Object.keys(DEFAULT_PIPELINE_SETTINGS));
+
+function withoutPipelineOnly(settings) {
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => !PIPELINE_ONLY.includes(key)));
+}
 
 export const COMPOSITOR_KINDS = Object.freeze(['auto', 'webgl2', 'canvas2d']);
 
@@ -25,13 +33,14 @@ export function outputContext(canvas, kind = 'auto') {
 /**
  * `compositor`: 'auto' (default: WebGL2 when the canvas has it), 'webgl2' (throws without it) or
  * 'canvas2d'. The Canvas2D one does not take pipeline-only settings (light wrap, upsampling…):
- * they are dropped for it.
+ * they are dropped for it, at creation and in update().
  */
 export function createCompositor({ compositor: kind = 'auto', ...options }) {
   if (!COMPOSITOR_KINDS.includes(kind)) {
     throw new Error(`Invalid compositor: ${JSON.stringify(kind)} (expected one of ${COMPOSITOR_KINDS.join(', ')})`);
   }
   if (kind === 'webgl2' || (kind === 'auto' && webgl2ContextOf(options.canvas))) return createGLCompositor(options);
-  const { upsampling, bilateralRadius, sigmaSpace, sigmaColor, lightWrap, ...canvasOptions } = options;
-  return Object.assign(createCanvas2DCompositor(canvasOptions), { kind: 'canvas2d' });
+  const compositor = createCanvas2DCompositor(withoutPipelineOnly(options));
+  const update = compositor.update.bind(compositor);
+  return Object.assign(compositor, { kind: 'canvas2d', update: (live) => update(withoutPipelineOnly(live)) });
 }

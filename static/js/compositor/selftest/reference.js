@@ -92,6 +92,103 @@ export function jointBilateralUpsample({
   return out;
 }
 
+/** Solve (m + epsilon·I) x = v for a symmetric 3×3 m given as [xx, xy, xz, yy, yz, zz] (adjugate / determinant). */
+export function solveSymmetric3([xx, xy, xz, yy, yz, zz], [v0, v1, v2], epsilon = 0) {
+  const a = xx + epsilon;
+  const d = yy + epsilon;
+  const f = zz + epsilon;
+  // Cofactors of [[a, xy, xz], [xy, d, yz], [xz, yz, f]] (symmetric, so the adjugate is too).
+  const c00 = d * f - yz * yz;
+  const c01 = xz * yz - xy * f;
+  const c02 = xy * yz - xz * d;
+  const c11 = a * f - xz * xz;
+  const c12 = xy * xz - a * yz;
+  const c22 = a * d - xy * xy;
+  const det = a * c00 + xy * c01 + xz * c02;
+  return [
+    (c00 * v0 + c01 * v1 + c02 * v2) / det,
+    (c01 * v0 + c11 * v1 + c12 * v2) / det,
+    (c02 * v0 + c12 * v1 + c22 * v2) / det,
+  ];
+}
+
+/** Mean of `channels` values a pixel over the (2·radius+1)² window around each pixel, cut at the edges. */
+export function windowMean(values, width, height, channels, radius) {
+  const out = new Float32Array(values.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const sums = new Float64Array(channels);
+      let count = 0;
+      for (let qy = Math.max(y - radius, 0); qy <= Math.min(y + radius, height - 1); qy++) {
+        for (let qx = Math.max(x - radius, 0); qx <= Math.min(x + radius, width - 1); qx++) {
+          for (let c = 0; c < channels; c++) sums[c] += values[(qy * width + qx) * channels + c];
+          count++;
+        }
+      }
+      for (let c = 0; c < channels; c++) out[(y * width + x) * channels + c] = sums[c] / count;
+    }
+  }
+  return out;
+}
+
+/**
+ * Guided filter upsampling (He, Sun, Tang 2013; fast form, He & Sun 2015): in each (2·radius+1)²
+ * window of the mask the person value is fitted as a linear function of the colour of the frame
+ * shrunk to mask size, m ≈ a·I + b (ridge `epsilon` on the colour covariance). The windows'
+ * coefficients are averaged, stretched bilinearly to full size and applied to the full-resolution
+ * frame, so the mask's edge lands on the frame's colour edges, with subpixel precision and without
+ * the bilateral filter's halo where the colours on both sides are alike. Returns a Float32Array
+ * (clipped to 0–1). Coefficients: RGBA per mask texel (a.r, a.g, a.b, b), before and after the mean.
+ */
+export function guidedUpsample({ mask, maskWidth, maskHeight, guideLow, guide, width, height, radius = 4, epsilon = 1e-3 }) {
+  const coefficients = guidedCoefficients({ mask, maskWidth, maskHeight, guideLow, radius, epsilon });
+  const mean = windowMean(coefficients, maskWidth, maskHeight, 4, radius);
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const px = ((x + 0.5) / width) * maskWidth - 0.5;
+      const py = ((y + 0.5) / height) * maskHeight - 0.5;
+      const i = (y * width + x) * 4;
+      let value = sampleBilinear(mean, maskWidth, maskHeight, 4, 3, px, py);
+      for (let c = 0; c < 3; c++) value += sampleBilinear(mean, maskWidth, maskHeight, 4, c, px, py) * guide[i + c];
+      out[y * width + x] = Math.min(Math.max(value, 0), 1);
+    }
+  }
+  return out;
+}
+
+/** The guided filter's per-window fit (a.r, a.g, a.b, b) at mask size, before the window mean. */
+export function guidedCoefficients({ mask, maskWidth, maskHeight, guideLow, radius = 4, epsilon = 1e-3 }) {
+  const out = new Float32Array(maskWidth * maskHeight * 4);
+  for (let y = 0; y < maskHeight; y++) {
+    for (let x = 0; x < maskWidth; x++) {
+      // Sums over the window: colour (3), mask, colour × mask (3), colour products (6).
+      const sum = new Float64Array(13);
+      let count = 0;
+      for (let qy = Math.max(y - radius, 0); qy <= Math.min(y + radius, maskHeight - 1); qy++) {
+        for (let qx = Math.max(x - radius, 0); qx <= Math.min(x + radius, maskWidth - 1); qx++) {
+          const q = qy * maskWidth + qx;
+          const [r, g, b] = [guideLow[q * 4], guideLow[q * 4 + 1], guideLow[q * 4 + 2]];
+          const m = mask[q];
+          const terms = [r, g, b, m, r * m, g * m, b * m, r * r, r * g, r * b, g * g, g * b, b * b];
+          for (let k = 0; k < 13; k++) sum[k] += terms[k];
+          count++;
+        }
+      }
+      const mean = Array.from(sum, (s) => s / count);
+      const [mr, mg, mb, mm] = mean;
+      const covariance = [
+        mean[7] - mr * mr, mean[8] - mr * mg, mean[9] - mr * mb,
+        mean[10] - mg * mg, mean[11] - mg * mb, mean[12] - mb * mb,
+      ];
+      const crossCovariance = [mean[4] - mr * mm, mean[5] - mg * mm, mean[6] - mb * mm];
+      const a = solveSymmetric3(covariance, crossCovariance, epsilon);
+      out.set([a[0], a[1], a[2], mm - a[0] * mr - a[1] * mg - a[2] * mb], (y * maskWidth + x) * 4);
+    }
+  }
+  return out;
+}
+
 /**
  * Person-weighted separable Gaussian blur (normalised convolution, Knutsson & Westin 1993):
  * blur(I·w) / blur(w) with w = 1 − coverage·(1 − PERSON_BLUR_WEIGHT), so the blurred background

@@ -15,11 +15,12 @@ import { createStretchStage } from '../../frame/stretchStage.js';
 import {
   composite,
   feather,
+  guidedUpsample,
   jointBilateralUpsample,
   personWeightedBlur,
   resizeBilinear,
 } from './reference.js';
-import { createUpsampleStage } from '../webgl2/upsampleStage.js';
+import { MASK_LAYOUTS, createUpsampleStage } from '../webgl2/upsampleStage.js';
 import { createCanvas } from '../../base/canvas.js';
 
 // An 8-bit target rounds to 1/255; half floats keep ~3 significant digits; SwiftShader's
@@ -129,6 +130,44 @@ export async function runSelfTest() {
         cases.push(report('upsample bilateral from the dense GPU mask layout', readMask(target), reference));
         stage.cleanUp();
       }
+      // The guided filter (three passes through RGBA32F targets) on the same step edge, from both
+      // mask layouts; it needs float render targets, without them the stage runs bilateral.
+      for (const maskLayout of MASK_LAYOUTS) {
+        const stage = createUpsampleStage({ kit, mode: 'guided', guidedRadius: 1, guidedEpsilon: 1e-3 });
+        const target = kit.createTarget({ width: 8, height: 8, format: maskFormat });
+        const maskInLayout = maskLayout === 'rows'
+          ? kit.createTexture({ width: 1, height: 4, format: 'rgba32f', filter: 'nearest', data: mask })
+          : textures.mask;
+        stage.render({ mask: maskInLayout, maskSize: { width: 4, height: 4 }, maskLayout, guideLow: textures.guideLow, guide: textures.guide, target });
+        const reference = kit.targetFormats.floatTargets
+          ? guidedUpsample({ mask, maskWidth: 4, maskHeight: 4, guideLow, guide, width: 8, height: 8, radius: 1, epsilon: 1e-3 })
+          : jointBilateralUpsample({ mask, maskWidth: 4, maskHeight: 4, guideLow, guide, width: 8, height: 8 });
+        const gpu = readMask(target);
+        cases.push(report(`upsample guided 4x4 to 8x8 step edge (${maskLayout} layout)`, gpu, reference, {
+          ideal, errorToIdeal: maxDifference(gpu, ideal), modeInUse: stage.modeInUse,
+        }));
+        stage.cleanUp();
+      }
+    }
+
+    // 3b. The guided filter on random colours and a random mask, 6×5 to 13×11: windows cut at
+    // every edge, fractional coefficient positions, a well-conditioned colour covariance.
+    if (kit.targetFormats.floatTargets) {
+      const guideBytes = randomBytes(13 * 11 * 4, next).map((v, i) => (i % 4 === 3 ? 255 : v));
+      const guideLowBytes = randomBytes(6 * 5 * 4, next).map((v, i) => (i % 4 === 3 ? 255 : v));
+      const mask = Float32Array.from({ length: 30 }, () => next());
+      const stage = createUpsampleStage({ kit, mode: 'guided', guidedRadius: 2, guidedEpsilon: 1e-2 });
+      const target = kit.createTarget({ width: 13, height: 11, format: maskFormat });
+      stage.render({
+        mask: maskTexture(mask, 6, 5), maskSize: { width: 6, height: 5 },
+        guideLow: rgbaTexture(guideLowBytes, 6, 5), guide: rgbaTexture(guideBytes, 13, 11), target,
+      });
+      const reference = guidedUpsample({
+        mask, maskWidth: 6, maskHeight: 5, guideLow: bytesToFloats(guideLowBytes), guide: bytesToFloats(guideBytes),
+        width: 13, height: 11, radius: 2, epsilon: 1e-2,
+      });
+      cases.push(report('upsample guided 6x5 to 13x11 random', readMask(target), reference));
+      stage.cleanUp();
     }
 
     // 4. Coverage: smoothstep over a ramp, and the hard step of feather 0.

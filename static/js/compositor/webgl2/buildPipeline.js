@@ -4,7 +4,7 @@
 //
 //   frame ─► prepare (one upload, one stretch to model size: ../../frame/prepare.js) ─► the model
 //              │ full size              │ model size (the guide)
-//   mask ──────┴────────────────────────┴► upsample (joint bilateral, full size) ─► coverage
+//   mask ──────┴────────────────────────┴► upsample (edge-aware, full size) ─► coverage
 //     (smoothstep) ─► background (image | blur | colour | none) ─► composite (light wrap, person
 //     over background, mirror) ─► canvas
 //
@@ -75,6 +75,8 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
         radius: settings.bilateralRadius,
         sigmaSpace: settings.sigmaSpace,
         sigmaColor: settings.sigmaColor,
+        guidedRadius: settings.guidedRadius,
+        guidedEpsilon: settings.guidedEpsilon,
       }),
       coverage: createCoverageStage({ kit, edges: coverageEdges(settings) }),
       background: createBackgroundStage({ kit, settings, frameSize: full, backgroundImage }),
@@ -83,6 +85,10 @@ export function buildPipeline({ gl, frameSize, maskSize, backgroundImage = null,
     return {
       get settings() {
         return { ...settings };
+      },
+      /** The upsampling the last frame ran: 'guided' runs 'bilateral' where floats cannot be rendered. */
+      get upsamplingInUse() {
+        return stages.upsample.modeInUse;
       },
       frameSize: full,
       maskSize: { ...maskSize },

@@ -138,6 +138,11 @@ export function createGLCompositor({ canvas, backgroundImage = null, ...options 
       return { ...settings };
     },
 
+    /** The mask upsampling the last frame ran ('guided' runs 'bilateral' without float targets), null before it. */
+    get upsamplingInUse() {
+      return pipeline?.upsamplingInUse ?? null;
+    },
+
     get contextLost() {
       return contextLost;
     },

@@ -6,10 +6,12 @@ import { validateCompositorConfig } from '../../settings/config.js';
 import { UPSAMPLING_MODES } from './upsampleStage.js';
 
 export const DEFAULT_PIPELINE_SETTINGS = Object.freeze({
-  upsampling: 'bilateral', // or 'bilinear' (the baseline)
+  upsampling: 'bilateral', // or 'guided', or 'bilinear' (the baseline)
   bilateralRadius: 2, // taps each side, in mask texels: a 5×5 window
   sigmaSpace: 1, // spatial Gaussian of the joint bilateral filter, in mask texels
   sigmaColor: 0.1, // colour Gaussian, RGB 0–1: camera noise (~0.02) passes, a real edge does not
+  guidedRadius: 4, // the guided filter's window, in mask texels each side: 9×9 (chosen on held-out photos)
+  guidedEpsilon: 1e-3, // its ridge on colour variances (RGB 0–1): smaller follows fainter edges
   lightWrap: 0.3, // how much background light the person's edge picks up (0 = off)
 });
 
@@ -41,6 +43,8 @@ export function validatePipelineSettings(settings = {}) {
   checkNumber(merged, 'bilateralRadius', 0, 4, true);
   checkNumber(merged, 'sigmaSpace', 0.25, 4);
   checkNumber(merged, 'sigmaColor', 0.01, 1);
+  checkNumber(merged, 'guidedRadius', 1, 8, true);
+  checkNumber(merged, 'guidedEpsilon', 1e-6, 0.1);
   checkNumber(merged, 'lightWrap', 0, 1);
   return merged;
 }
