@@ -110,9 +110,16 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
     return { model, backend, inputSize, card, wasmThreads: backend === 'wasm' ? wasmThreadsInfo() : null };
   }
 
+  /**
+   * The compositor's live settings for a kind of frame. Mask edges: a still (a photo, the camera's
+   * last frame, a video's preview) gets the guided filter, the sharper edge; moving frames (camera,
+   * video export) keep the joint bilateral filter, which lets less camera noise into the edge from
+   * one frame to the next (bench/README.md, *Mask edges*).
+   */
   function liveSettings(mode) {
     const { color, blurStrength, feather, mirror } = own.settings;
-    return { color, blurStrength, feather, mirror: mode === 'camera' && mirror };
+    const moving = mode === 'camera' || mode === 'exporting';
+    return { color, blurStrength, feather, mirror: mode === 'camera' && mirror, upsampling: moving ? 'bilateral' : 'guided' };
   }
 
   async function backgroundImage() {
@@ -396,6 +403,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
     /** Open a video File: its first frame swapped on screen; resolves to {width, height, frames, …}. */
     async openVideo(file) {
       await own.frameInFlight;
+      own.compositor?.update(liveSettings('video')); // its first frame is a still (after an export's moving ones)
       const opened = await video.open(file);
       result.set({ kind: 'video', source: opened.image, mask: opened.mask, rawMask: null });
       return opened.info;
@@ -405,6 +413,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
     async exportVideo() {
       const kindBefore = result.kind;
       result.kind = 'exporting';
+      own.compositor?.update(liveSettings('exporting'));
       try {
         return await video.export();
       } finally {
