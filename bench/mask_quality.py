@@ -8,11 +8,13 @@ modules (createSegmenter from /js/segmenter/index.js, buildPipeline from /js/com
             of a still person (one portrait, tiny noise and a 1-pixel jitter), every frame through the
             live model twice: as a photo (segment: the model's own map) and as a video frame
             (segmentForVideo: with the segmenter's temporal smoothing), each at model size and at full
-            resolution after the joint bilateral upsampling. A still person should give a still mask:
-            lower is better.
+            resolution after each edge-aware upsampling (guided filter, joint bilateral). A still person
+            should give a still mask: lower is better.
   boundary  boundary F-score (greenscreen.metrics.boundary_f_score, %) and IoU (%) at the photo's
-            full resolution, mask thresholded at 0.5, with joint bilateral vs plain bilinear
-            upsampling of the same model output, on --limit portraits of --data (images/ + masks/).
+            full resolution, mask thresholded at 0.5, with the guided filter, joint bilateral and plain
+            bilinear upsampling of the same model output, on --limit portraits of --data (images/ +
+            masks/); and each way's compositing time (median of 5 renders at the photo's size, on
+            this machine's WebGL: SwiftShader's CPU here, so a ratio, not a GPU's milliseconds).
   video     --video CLIP (repeatable; a folder with CLIP.mp4 and masks/00000.png …, e.g. the DAVIS clips
             in ../shared/data/video/): every frame through our live model's video path on WASM (the
             page's frame preparation, then segmentForVideo with the page's temporal smoothing; and
@@ -61,6 +63,8 @@ FLICKER = PAGE_MODULE.replace("NAME", "flicker")
 BOUNDARY = PAGE_MODULE.replace("NAME", "boundary")
 
 # Video clips: 24 frames/s (../shared/data/README.md); our video path and MediaPipe frame by frame.
+UPSAMPLINGS = ("guided", "bilateral", "bilinear")  # the page's (upsampleStage.js UPSAMPLING_MODES)
+EDGE_AWARE = ("guided", "bilateral")
 VIDEO_FPS = 24
 TRAIL_FRAMES = 3  # false positives where the person was in the last 3 frames (and is no more) "linger"
 LOW_IOU = 80.0  # a frame below this is a visible failure
@@ -88,6 +92,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--model-dir", type=Path, default=ROOT / "static" / "model",
                         help="folder holding the exported live/ and photo/ TF.js models (default static/model)")
     parser.add_argument("--backend", choices=["webgl", "wasm"], default="webgl", help="the segmenter's TF.js backend (default webgl)")
+    parser.add_argument("--guided-radius", type=int, default=None, help="the guided filter's window radius in mask texels (default: the page's)")
+    parser.add_argument("--guided-epsilon", type=float, default=None, help="the guided filter's ridge on colour variances (default: the page's)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--skip", choices=["flicker", "boundary"], action="append", default=[], help="leave a measurement out")
     parser.add_argument("--video", type=Path, action="append", default=[],
@@ -283,24 +289,31 @@ def measure(args) -> dict:
                 page.add_init_script(PIN_BACKEND.replace("BACKEND", args.backend))
                 page.goto(server.url + "?framepath=main")  # TF.js on the page, where these measures reach (issue 14: a Worker by default)
                 results["model_input"] = page.evaluate(PAGE_SETUP, None)
+                guided = {key: value for key, value in (("guidedRadius", args.guided_radius), ("guidedEpsilon", args.guided_epsilon))
+                          if value is not None}
+                results["guided_settings"] = guided or "the page's"
                 if "flicker" not in args.skip:
                     started = time.monotonic()
-                    results["flicker"] = page.evaluate(FLICKER, {"frames": args.frames, "smoothing": args.smoothing})
+                    results["flicker"] = page.evaluate(FLICKER, {"frames": args.frames, "smoothing": args.smoothing, "guided": guided})
                     results["flicker"]["smoothing"] = args.smoothing
                     results["flicker"]["seconds"] = round(time.monotonic() - started, 1)
                 if "boundary" not in args.skip:
-                    scores = {"bilateral": {"boundary_f": [], "iou": []}, "bilinear": {"boundary_f": [], "iou": []}}
+                    scores = {mode: {"boundary_f": [], "iou": [], "ms": []} for mode in UPSAMPLINGS}
                     for image_path, mask_path in pairs:
-                        found = page.evaluate(BOUNDARY, {"image": base64.b64encode(image_path.read_bytes()).decode()})
+                        found = page.evaluate(BOUNDARY, {"image": base64.b64encode(image_path.read_bytes()).decode(), "guided": guided})
                         truth = np.asarray(Image.open(mask_path).convert("L")) > 127
                         if truth.shape != (found["height"], found["width"]):
                             fail(f"{mask_path.name}: mask is {truth.shape[::-1]}, image decodes to {found['width']}x{found['height']}")
                         for mode, score in scores.items():
+                            if found["modeInUse"][mode] != mode:
+                                fail(f"the pipeline ran {found['modeInUse'][mode]} when asked for {mode} (no float render targets?)")
+                            score["ms"].append(found["ms"][mode])
                             pred = unpack(found[mode], found["width"], found["height"])
                             score["boundary_f"].append(100 * boundary_f_score(pred, truth))
                             score["iou"].append(100 * iou(pred, truth))
                     results["boundary"] = {
-                        mode: {"boundary_f": float(np.mean(s["boundary_f"])), "iou": float(np.mean(s["iou"])), "n": len(s["iou"])}
+                        mode: {"boundary_f": float(np.mean(s["boundary_f"])), "iou": float(np.mean(s["iou"])),
+                               "ms_median": float(np.median(s["ms"])), "n": len(s["iou"])}
                         for mode, s in scores.items()
                     }
                 browser.close()
@@ -328,7 +341,8 @@ def video_table(video: dict) -> str:
 
 def print_table(results: dict) -> None:
     model = ", ".join(f"{kind} {name or '?'}" for kind, name in results["model"].items())
-    print(f"models: {model} ({results['model_dir']}), live input {results.get('model_input')}")
+    print(f"models: {model} ({results['model_dir']}), live input {results.get('model_input')}, "
+          f"guided filter settings {results.get('guided_settings', 'the page')}")
     if results.get("video"):
         print("\nvideo clips, per frame at the clip's size (% of the person's area for flicker, missed, trailing):\n")
         print(video_table(results["video"]))
@@ -340,18 +354,22 @@ def print_table(results: dict) -> None:
         print(f"\nflicker: mean |mask(t) - mask(t-1)| on a still person, {flicker['pairs']} frame pairs, {flicker['size'][0]}x{flicker['size'][1]}")
         smoothing = flicker["smoothing"]
         print(f"  {'model output (model size)':<50} {flicker['model']:.5f}")
-        print(f"  {'upsampled (joint bilateral, full size)':<50} {flicker['upsampled']:.5f}")
+        for mode in EDGE_AWARE:
+            print(f"  {f'upsampled ({mode}, full size)':<50} {flicker[f'upsampled.{mode}']:.5f}")
         print(f"  {f'temporal smoothing {smoothing} (model size)':<50} {flicker['smoothed']:.5f}")
-        print(f"  {f'temporal smoothing {smoothing}, then upsampled':<50} {flicker['smoothedUpsampled']:.5f}")
-        if flicker["upsampled"] > 0:
-            print(f"  smoothing removes {100 * (1 - flicker['smoothedUpsampled'] / flicker['upsampled']):.0f} % of the flicker")
+        for mode in EDGE_AWARE:
+            print(f"  {f'temporal smoothing {smoothing}, then {mode}':<50} {flicker[f'smoothedUpsampled.{mode}']:.5f}")
+        for mode in EDGE_AWARE:
+            if flicker[f"upsampled.{mode}"] > 0:
+                removed = 100 * (1 - flicker[f"smoothedUpsampled.{mode}"] / flicker[f"upsampled.{mode}"])
+                print(f"  smoothing removes {removed:.0f} % of the flicker ({mode})")
     boundary = results.get("boundary")
     if boundary:
         n = boundary["bilateral"]["n"]
-        print(f"\nfull-resolution masks on {n} portraits (threshold 0.5)")
-        print(f"  {'upsampling':<12} {'boundary F %':>13} {'IoU %':>8}")
-        for mode in ("bilinear", "bilateral"):
-            print(f"  {mode:<12} {boundary[mode]['boundary_f']:>13.2f} {boundary[mode]['iou']:>8.2f}")
+        print(f"\nfull-resolution masks on {n} portraits (threshold 0.5); compositing ms on this machine's WebGL")
+        print(f"  {'upsampling':<12} {'boundary F %':>13} {'IoU %':>8} {'ms':>8}")
+        for mode in UPSAMPLINGS[::-1]:
+            print(f"  {mode:<12} {boundary[mode]['boundary_f']:>13.2f} {boundary[mode]['iou']:>8.2f} {boundary[mode]['ms_median']:>8.1f}")
 
 
 def main(argv=None) -> int:

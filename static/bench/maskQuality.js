@@ -3,11 +3,19 @@
 // not in Python strings, so it is linted and served like any other module (issue 17).
 //
 //   setup()                      our WebGL2 pipeline on an offscreen canvas, fed by the page's segmenter
-//   flicker({frames, smoothing}) mean |mask(t) - mask(t-1)| on the fake camera, four ways
-//   boundary({image})            one portrait through the photo model, upsampled two ways, 1 bit a pixel
+//   (guided: the guided filter's settings, {guidedRadius, guidedEpsilon}, the page's when left out)
+//   flicker({frames, smoothing, guided}) mean |mask(t) - mask(t-1)| on the fake camera: the model's map and
+//                                each edge-aware upsampling of it, with and without temporal smoothing
+//   boundary({image, guided})    one portrait through the photo model, upsampled each way (1 bit a
+//                                pixel), and each way's compositing time
 // (The video clips are measured on the benchmark page: bench.js's videoFrame, next to MediaPipe.)
 
 let bench = null;
+
+/** The pipeline's mask upsamplings (static/js/compositor/webgl2/upsampleStage.js UPSAMPLING_MODES). */
+const UPSAMPLINGS = ['guided', 'bilateral', 'bilinear'];
+const EDGE_AWARE = ['guided', 'bilateral'];
+const TIMED_RENDERS = 5; // after one warm-up: the median is the compositing time
 
 function meanAbsDiff(a, b) {
   let sum = 0;
@@ -34,6 +42,7 @@ export async function setup() {
   let pipeline = null;
   let key = '';
   bench = {
+    gl,
     render(source, mask, width, height, settings) {
       const next = `${width}x${height}/${mask.width}x${mask.height}`;
       if (next !== key) {
@@ -54,7 +63,7 @@ export async function setup() {
   return window.greenscreen.segmenter.inputSize;
 }
 
-export async function flicker({ frames, smoothing }) {
+export async function flicker({ frames, smoothing, guided = {} }) {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
   const video = document.createElement('video');
   video.muted = true;
@@ -64,22 +73,22 @@ export async function flicker({ frames, smoothing }) {
   while (video.readyState < 2) await new Promise((r) => setTimeout(r, 20));
   const segmenter = window.greenscreen.segmenter;
   const previous = {};
-  const sums = { model: 0, upsampled: 0, smoothed: 0, smoothedUpsampled: 0 };
+  const keys = ['model', 'smoothed', ...EDGE_AWARE.flatMap((mode) => [`upsampled.${mode}`, `smoothedUpsampled.${mode}`])];
+  const sums = Object.fromEntries(keys.map((key) => [key, 0]));
   let counted = 0;
   for (let i = 0; i < frames; i++) {
     const timestamp = await new Promise((r) => video.requestVideoFrameCallback((now) => r(now)));
     const plain = await segmenter.segment(video);
     const smoothed = await segmenter.segmentForVideo(video, timestamp, { smoothing });
-    const upsample = (mask) =>
-      bench.render(video, mask, video.videoWidth, video.videoHeight, { upsampling: 'bilateral' }).readMask('upsampled');
-    const now = {
-      model: plain.data,
-      upsampled: upsample(plain),
-      smoothed: Float32Array.from(smoothed.data),
-      smoothedUpsampled: upsample(smoothed),
-    };
+    const upsample = (mask, upsampling) =>
+      bench.render(video, mask, video.videoWidth, video.videoHeight, { ...guided, upsampling }).readMask('upsampled');
+    const now = { model: plain.data, smoothed: Float32Array.from(smoothed.data) };
+    for (const mode of EDGE_AWARE) {
+      now[`upsampled.${mode}`] = upsample(plain, mode);
+      now[`smoothedUpsampled.${mode}`] = upsample(smoothed, mode);
+    }
     if (i > 0) {
-      for (const name of Object.keys(sums)) sums[name] += meanAbsDiff(now[name], previous[name]);
+      for (const name of keys) sums[name] += meanAbsDiff(now[name], previous[name]);
       counted++;
     }
     Object.assign(previous, now);
@@ -92,15 +101,25 @@ export async function flicker({ frames, smoothing }) {
   };
 }
 
-export async function boundary({ image }) {
+export async function boundary({ image, guided = {} }) {
   const bytes = Uint8Array.from(atob(image), (c) => c.charCodeAt(0));
   const bitmap = await createImageBitmap(new Blob([bytes]));
   const segmenter = await window.greenscreen.segmenterFor('photo');
   const mask = await segmenter.segment(bitmap, { flip: false });
-  const out = { width: bitmap.width, height: bitmap.height };
-  for (const upsampling of ['bilateral', 'bilinear']) {
-    const pipeline = bench.render(bitmap, mask, bitmap.width, bitmap.height, { upsampling });
+  const out = { width: bitmap.width, height: bitmap.height, ms: {}, modeInUse: {} };
+  const pixel = new Uint8Array(4);
+  for (const upsampling of UPSAMPLINGS) {
+    const pipeline = bench.render(bitmap, mask, bitmap.width, bitmap.height, { ...guided, upsampling });
     out[upsampling] = packBits(pipeline.readMask('upsampled'));
+    out.modeInUse[upsampling] = pipeline.upsamplingInUse;
+    const times = [];
+    for (let i = 0; i < TIMED_RENDERS; i++) {
+      const started = performance.now();
+      pipeline.render({ source: bitmap, mask });
+      bench.gl.readPixels(0, 0, 1, 1, bench.gl.RGBA, bench.gl.UNSIGNED_BYTE, pixel); // waits for the GPU
+      times.push(performance.now() - started);
+    }
+    out.ms[upsampling] = times.sort((a, b) => a - b)[TIMED_RENDERS >> 1];
   }
   bitmap.close();
   return out;
