@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.conftest import PIN_BACKEND
+from tests.e2e.probes import SELF_TEST_CASES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -78,7 +79,7 @@ def test_every_gpu_stage_matches_its_reference(app):
     cases = {case["name"]: case for case in result["cases"]}
     failures = [f"{name}: max error {case['maxError']:.4f} > {case['tolerance']:.4f}" for name, case in cases.items() if not case["ok"]]
     assert failures == [], failures
-    assert len(cases) == 12, sorted(cases)
+    assert len(cases) == SELF_TEST_CASES, sorted(cases)
     # The model input is the Python resize to the byte (PIL bilinear) on the GPU too, and the mask
     # TF.js leaves on the GPU is read in its own layout.
     assert "stretch 13x7 to 5x9 like PIL" in cases and "upsample bilateral from the dense GPU mask layout" in cases

@@ -16,6 +16,7 @@ import pytest
 
 from tests.e2e.clips import moving_portrait_clip, probe as probe_media, ffmpeg_path
 from tests.e2e.conftest import open_app
+from tests.e2e.probes import SELF_TEST_CASES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -57,7 +58,7 @@ def test_the_page_runs_the_frame_path_in_a_worker(app, astronaut_png):
     assert result["mask"]["model"] == "photo" and result["compositorKind"] == "webgl2"
     self_test = app.evaluate("() => window.greenscreen.pipelineSelfTest()")
     failed = [case["name"] for case in self_test["cases"] if not case["ok"]]
-    assert not failed and len(self_test["cases"]) == 9, failed
+    assert not failed and len(self_test["cases"]) == SELF_TEST_CASES, failed
     assert app.console_errors == []
 
 
