@@ -7,8 +7,8 @@ The page does not stretch the model's map bilinearly: its GPU pipeline upsamples
 frame (static/js/compositor/webgl2/upsampleStage.js), so mask edges follow the photo's colour edges.
 A still (a photo, a stopped camera's last frame) gets a colour guided filter (He, Sun, Tang 2013, in its
 fast form, He and Sun 2015: fitted at the map's size, applied at the photo's); moving frames (camera,
-video export) a joint bilateral filter (Kopf et al. 2007), which lets less camera noise into the edge
-from frame to frame. Scoring the bilinear map scores something the page never shows;
+video export) a joint bilateral filter (Kopf et al. 2007), whose edge changes less from frame to frame
+on a still person. Scoring the bilinear map scores something the page never shows;
 `python -m greenscreen.evaluate --upsample guided` (or bilateral) scores what it does. The arithmetic
 follows the page's references (guidedUpsample and jointBilateralUpsample in
 static/js/compositor/selftest/reference.js) and is held to them by tests/test_upsample_parity.py; the

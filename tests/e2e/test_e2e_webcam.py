@@ -56,7 +56,7 @@ def test_webcam_frames_are_composited_on_webgl_without_leaks(fake_camera_y4m, ap
     canvas = app.evaluate("() => [document.getElementById('result').width, document.getElementById('result').height]")
     assert canvas == [640, 480], f"#result is {canvas} for a 640x480 camera"
     assert app.evaluate("() => window.greenscreen.stats.fps") > 0
-    # Moving frames keep the joint bilateral edge (less camera noise in it than the guided filter's).
+    # Moving frames keep the joint bilateral edge (it changes less from frame to frame than the guided one).
     assert app.evaluate("() => window.greenscreen.compositor.upsamplingInUse") == "bilateral"
     first = app.evaluate(THUMBNAIL)
     assert sum(first) > 0, "the result canvas is blank"

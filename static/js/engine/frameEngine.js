@@ -113,8 +113,8 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
   /**
    * The compositor's live settings for a kind of frame. Mask edges: a still (a photo, the camera's
    * last frame, a video's preview) gets the guided filter, the sharper edge; moving frames (camera,
-   * video export) keep the joint bilateral filter, which lets less camera noise into the edge from
-   * one frame to the next (bench/README.md, *Mask edges*).
+   * video export) keep the joint bilateral filter, whose edge changes less from one frame to the
+   * next on a still person (bench/README.md, *Mask edges*).
    */
   function liveSettings(mode) {
     const { color, blurStrength, feather, mirror } = own.settings;
