@@ -97,7 +97,7 @@ def test_python_defaults_are_the_pages():
         assert found, f"{name} not found in {PAGE_SETTINGS.name}"
         return float(found.group(1))
 
-    assert re.search(r"^\s*upsampling:\s*'bilateral'", settings, re.MULTILINE), "the page no longer upsamples bilaterally"
+    assert re.search(r"^\s*upsampling:\s*'guided'", settings, re.MULTILINE), "the page no longer uses the guided filter"
     assert page_value("bilateralRadius") == upsample.BILATERAL_RADIUS
     assert page_value("sigmaSpace") == upsample.BILATERAL_SIGMA_SPACE
     assert page_value("sigmaColor") == upsample.BILATERAL_SIGMA_COLOR

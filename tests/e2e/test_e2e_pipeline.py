@@ -103,7 +103,7 @@ def test_every_gpu_stage_matches_its_reference(app):
 
 def test_photo_with_every_background_kind(app, astronaut_png):
     assert app.upload_photo(str(astronaut_png)) == "done", app.status_text()
-    # A photo is a still: its mask edge comes from the guided filter (frameEngine liveSettings).
+    # The mask edge comes from the guided filter (the pipeline's default).
     assert app.evaluate("() => window.greenscreen.compositor.upsamplingInUse") == "guided"
     photo = np.asarray(Image.open(astronaut_png).convert("RGB"), dtype=np.int16)
     probability = np.asarray(Image.fromarray(app.last_mask(), mode="F").resize((512, 512), Image.BILINEAR))

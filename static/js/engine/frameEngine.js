@@ -110,16 +110,9 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
     return { model, backend, inputSize, card, wasmThreads: backend === 'wasm' ? wasmThreadsInfo() : null };
   }
 
-  /**
-   * The compositor's live settings for a kind of frame. Mask edges: a still (a photo, the camera's
-   * last frame, a video's preview) gets the guided filter, the sharper edge; moving frames (camera,
-   * video export) keep the joint bilateral filter, whose edge changes less from one frame to the
-   * next on a still person (bench/README.md, *Mask edges*).
-   */
   function liveSettings(mode) {
     const { color, blurStrength, feather, mirror } = own.settings;
-    const moving = mode === 'camera' || mode === 'exporting';
-    return { color, blurStrength, feather, mirror: mode === 'camera' && mirror, upsampling: moving ? 'bilateral' : 'guided' };
+    return { color, blurStrength, feather, mirror: mode === 'camera' && mirror };
   }
 
   async function backgroundImage() {
@@ -403,7 +396,6 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
     /** Open a video File: its first frame swapped on screen; resolves to {width, height, frames, …}. */
     async openVideo(file) {
       await own.frameInFlight;
-      own.compositor?.update(liveSettings('video')); // its first frame is a still (after an export's moving ones)
       const opened = await video.open(file);
       result.set({ kind: 'video', source: opened.image, mask: opened.mask, rawMask: null });
       return opened.info;
@@ -413,7 +405,6 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
     async exportVideo() {
       const kindBefore = result.kind;
       result.kind = 'exporting';
-      own.compositor?.update(liveSettings('exporting'));
       try {
         return await video.export();
       } finally {

@@ -265,6 +265,9 @@ function orientationCase(canvas, gl) {
       feather: 0,
       mirror,
       lightWrap: 0,
+      // Orientation only: the mask's edge has no colour edge under it, where an edge-aware filter
+      // keeps the window's mean (the guided filter's 9×9 window covers this whole 4×4 mask).
+      upsampling: 'bilinear',
     });
     pipeline.render({ source: frame, mask });
     const bytes = new Uint8Array(8 * 8 * 4);

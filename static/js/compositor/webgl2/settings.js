@@ -6,7 +6,9 @@ import { validateCompositorConfig } from '../../settings/config.js';
 import { UPSAMPLING_MODES } from './upsampleStage.js';
 
 export const DEFAULT_PIPELINE_SETTINGS = Object.freeze({
-  upsampling: 'bilateral', // or 'guided', or 'bilinear' (the baseline)
+  // 'guided' (the guided filter: the sharpest edge, and on moving people the steadiest against the
+  // truth), 'bilateral' or 'bilinear' (the baseline): bench/README.md, *Mask edges*
+  upsampling: 'guided',
   bilateralRadius: 2, // taps each side, in mask texels: a 5×5 window
   sigmaSpace: 1, // spatial Gaussian of the joint bilateral filter, in mask texels
   sigmaColor: 0.1, // colour Gaussian, RGB 0–1: camera noise (~0.02) passes, a real edge does not
