@@ -53,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skip the horizontally flipped second pass")
     parser.add_argument("--upsample", choices=UPSAMPLING, default="bilinear",
                         help="the map to the photo's size: bilinear (the model contract, default), guided "
-                             "(the page's colour guided filter for stills: the mask a user sees on a photo) or "
-                             "bilateral (the page's joint bilateral filter for camera and video frames)")
+                             "(the page's colour guided filter: the mask a user sees) or bilateral (the page's "
+                             "joint bilateral filter, where the GPU cannot render floats)")
     parser.add_argument("--limit", type=positive_int, metavar="N", help="score only the first N photos")
     parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, metavar="B",
                         help=f"photos per model call (default {DEFAULT_BATCH_SIZE})")

@@ -7,8 +7,8 @@
 The whole photo is stretched (no crop, no letterbox) to the model's input size with PIL bilinear,
 run through the model, optionally averaged with a pass on the mirrored photo, and the person channel
 is bilinearly upsampled back to the photo's size (the rule and the channel live in
-greenscreen.contract), or edge-aware as the page does it (greenscreen.upsample): upsampling="guided" (its
-stills) or "bilateral" (its camera and video frames).
+greenscreen.contract), or edge-aware as the page does it (greenscreen.upsample): upsampling="guided" (the
+page) or "bilateral" (the page without float render targets).
 No TensorFlow here: any Keras 3 backend works.
 """
 
@@ -54,8 +54,8 @@ def person_probabilities(
     With `flip_tta` each batch also carries the mirrored photos, so the model sees 2 * batch_size.
     `fixed_batch` pads a short batch to `batch_size` so the model only ever sees one shape
     (JAX/XLA and tf.function compile once per shape; the padding is cheaper than a recompile).
-    `upsampling` is "bilinear" (the contract), "guided" (the page's for stills) or "bilateral" (the page's for
-    moving frames): greenscreen.upsample.
+    `upsampling` is "bilinear" (the contract), "guided" (the page's) or "bilateral" (the page's without float
+    render targets): greenscreen.upsample.
     """
     size = input_size_of(model)
     results: list[np.ndarray] = []

@@ -4,11 +4,10 @@
     full = upsample_probability(probability, photo, "guided")   # float32 HxW, the photo's size
 
 The page does not stretch the model's map bilinearly: its GPU pipeline upsamples it guided by the
-frame (static/js/compositor/webgl2/upsampleStage.js), so mask edges follow the photo's colour edges.
-A still (a photo, a stopped camera's last frame) gets a colour guided filter (He, Sun, Tang 2013, in its
-fast form, He and Sun 2015: fitted at the map's size, applied at the photo's); moving frames (camera,
-video export) a joint bilateral filter (Kopf et al. 2007), whose edge changes less from frame to frame
-on a still person. Scoring the bilinear map scores something the page never shows;
+frame (static/js/compositor/webgl2/upsampleStage.js), so mask edges follow the photo's colour edges:
+a colour guided filter (He, Sun, Tang 2013, in its fast form, He and Sun 2015: fitted at the map's size,
+applied at the photo's), or a joint bilateral filter (Kopf et al. 2007) where the GPU cannot render
+floats. Scoring the bilinear map scores something the page never shows;
 `python -m greenscreen.evaluate --upsample guided` (or bilateral) scores what it does. The arithmetic
 follows the page's references (guidedUpsample and jointBilateralUpsample in
 static/js/compositor/selftest/reference.js) and is held to them by tests/test_upsample_parity.py; the
@@ -132,8 +131,8 @@ def _resize_channels(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def upsample_probability(probability: np.ndarray, photo: np.ndarray, upsampling: str = "bilinear",
                          model_input: np.ndarray | None = None) -> np.ndarray:
-    """The model-size map at the uint8 `photo`'s size: 'bilinear' (the model contract), 'guided' (the page's
-    stills) or 'bilateral' (the page's moving frames).
+    """The model-size map at the uint8 `photo`'s size: 'bilinear' (the model contract), 'guided' (the page)
+    or 'bilateral' (the page without float render targets).
 
     `model_input` is the photo as the model saw it (float 0-255 at the map's size, resize_image's output);
     it is made here when not given.
