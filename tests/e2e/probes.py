@@ -25,6 +25,6 @@ SEGMENT_PROBE = """() => {
 }"""
 
 # The browser self-test's cases (static/js/compositor/selftest/selftest.js) where WebGL2 renders floats:
-# stretch, 3 bilinear/bilateral upsamplings, 3 guided, the random guided one, 2 coverage, blur,
+# stretch, 3 bilinear/bilateral upsamplings, 2 guided step edges, the random guided one, 2 coverage, blur,
 # composite, orientation.
 SELF_TEST_CASES = 12
