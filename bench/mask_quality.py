@@ -329,13 +329,13 @@ VIDEO_COLUMNS = (
 )
 
 
-def video_table(video: dict) -> str:
-    """Markdown: one row per clip and system, the numbers side by side."""
-    lines = ["| clip | system | " + " | ".join(name for name, _ in VIDEO_COLUMNS) + " |",
-             "|---|---|" + "---:|" * len(VIDEO_COLUMNS)]
-    for clip, systems in video.items():
-        for system, m in systems.items():
-            lines.append(f"| {clip} ({m['frames']}) | {system} | " + " | ".join(f"{m[key]:.1f}" for _, key in VIDEO_COLUMNS) + " |")
+def video_table(video: dict, columns=VIDEO_COLUMNS, label: str = "system", digits: int = 1) -> str:
+    """Markdown: one row per clip and `label` (system, upsampling…), the numbers side by side."""
+    lines = [f"| clip | {label} | " + " | ".join(name for name, _ in columns) + " |",
+             "|---|---|" + "---:|" * len(columns)]
+    for clip, rows in video.items():
+        for row, m in rows.items():
+            lines.append(f"| {clip} ({m['frames']}) | {row} | " + " | ".join(f"{m[key]:.{digits}f}" for _, key in columns) + " |")
     return "\n".join(lines)
 
 

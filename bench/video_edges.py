@@ -68,12 +68,7 @@ def score_clip(model, clip: Path, smoothing: float, scratch: Path) -> dict:
 
 
 def table(results: dict) -> str:
-    lines = ["| clip | upsampling | " + " | ".join(name for name, _ in COLUMNS) + " |",
-             "|---|---|" + "---:|" * len(COLUMNS)]
-    for clip, modes in results.items():
-        for mode, m in modes.items():
-            lines.append(f"| {clip} ({m['frames']}) | {mode} | " + " | ".join(f"{m[key]:.2f}" for _, key in COLUMNS) + " |")
-    return "\n".join(lines)
+    return mask_quality.video_table(results, COLUMNS, label="upsampling", digits=2)
 
 
 def main(argv=None) -> int:
