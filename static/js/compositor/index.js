@@ -33,14 +33,12 @@ export function outputContext(canvas, kind = 'auto') {
 /**
  * `compositor`: 'auto' (default: WebGL2 when the canvas has it), 'webgl2' (throws without it) or
  * 'canvas2d'. The Canvas2D one does not take pipeline-only settings (light wrap, upsampling…):
- * they are dropped for it, at creation and in update().
+ * they are dropped for it.
  */
 export function createCompositor({ compositor: kind = 'auto', ...options }) {
   if (!COMPOSITOR_KINDS.includes(kind)) {
     throw new Error(`Invalid compositor: ${JSON.stringify(kind)} (expected one of ${COMPOSITOR_KINDS.join(', ')})`);
   }
   if (kind === 'webgl2' || (kind === 'auto' && webgl2ContextOf(options.canvas))) return createGLCompositor(options);
-  const compositor = createCanvas2DCompositor(withoutPipelineOnly(options));
-  const update = compositor.update.bind(compositor);
-  return Object.assign(compositor, { kind: 'canvas2d', update: (live) => update(withoutPipelineOnly(live)) });
+  return Object.assign(createCanvas2DCompositor(withoutPipelineOnly(options)), { kind: 'canvas2d' });
 }
