@@ -1,7 +1,8 @@
-"""greenscreen ship RUN_DIR --name photo|live [--size N] [--data ../shared/data]
+"""greenscreen ship RUN_DIR|models/NAME.keras --name photo|live [--size N] [--data ../shared/data]
 
 Turns a finished training run into a shipped model, in one step:
-1. loads RUN_DIR/best.keras (re-targeted to --size if given),
+1. loads RUN_DIR/best.keras (re-targeted to --size if given); or a shipped model again (models/NAME.keras, with
+   the card beside it: its run folders are gone, so its stages come from that card), e.g. at another --size,
 2. scores it as the page uses it (greenscreen.evaluate: stretch, bilinear upsample; with and without
    flip TTA) on portraits/test and the 120 filter-passing COCO-person photos,
 3. writes models/NAME.keras and models/NAME.card.json — the card (greenscreen.export.card, which owns
@@ -19,14 +20,16 @@ import os
 import sys
 from pathlib import Path
 
-from greenscreen.cli_common import UsageError, import_keras, run_command, size_argument
+from greenscreen.cli_common import UsageError, first_line, import_keras, run_command, size_argument
 from greenscreen.export import card
 from greenscreen.run_folder import RunFolder, RunFolderError, write_json_atomically
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="greenscreen ship", description=__doc__.splitlines()[0])
-    parser.add_argument("run", type=Path, help="training run folder (holds best.keras and config.json)")
+    parser.add_argument("run", type=Path,
+                        help="training run folder (holds best.keras and config.json), or a shipped model "
+                             "(models/NAME.keras with NAME.card.json beside it) to ship again")
     parser.add_argument("--name", required=True, choices=sorted(card.TARGETS),
                         help="which shipped model this run becomes")
     parser.add_argument("--size", type=size_argument, metavar="N|HxW",
@@ -58,6 +61,30 @@ def lineage_stages(run: RunFolder) -> list[dict]:
     except RunFolderError as error:
         raise UsageError(str(error)) from None
     return shipped_ancestry(stages[0]["starts_from"], {stage["run"] for stage in stages}) + stages
+
+
+def shipped_stages(model_path: Path) -> list[dict]:
+    """The stages a shipped model's card recorded (models/NAME.card.json beside models/NAME.keras)."""
+    if not model_path.is_file():
+        raise UsageError(f"{model_path} does not exist: nothing to ship")
+    model_card = model_path.with_suffix(".card.json")
+    if not model_card.is_file():
+        raise UsageError(f"{model_card} does not exist: ship the run folder the model came from instead")
+    try:
+        stages = json.loads(model_card.read_text()).get("training", {}).get("stages")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
+        raise UsageError(f"{model_card} is not a model card ({first_line(error)})") from None
+    if not stages:
+        raise UsageError(f"{model_card} records no training stages: ship the run folder the model came from instead")
+    return stages
+
+
+def weights_and_stages(path: Path) -> tuple[Path, list[dict]]:
+    """What to ship and how it was trained: a run folder's best.keras and its lineage, or a shipped model."""
+    if path.suffix == ".keras":
+        return path, shipped_stages(path)
+    run = RunFolder(path)
+    return run.best, lineage_stages(run)
 
 
 def shipped_ancestry(start: str, own_runs: set[str]) -> list[dict]:
@@ -110,10 +137,9 @@ def ship(args) -> int:
     from greenscreen.model import count_flops, model_input_size, preset_config, with_input_size
 
     root = args.root or tfjs.ROOT
-    run = RunFolder(args.run)
-    stages = lineage_stages(run)
+    weights, stages = weights_and_stages(args.run)
     specs = scoring_sets(args.data or Path(os.environ.get("GREENSCREEN_DATA", root.parent / "shared" / "data")))
-    model = import_keras().saving.load_model(run.best, compile=False)
+    model = import_keras().saving.load_model(weights, compile=False)
     if args.size:
         model = with_input_size(model, args.size)
     model_card = card.training_card(

@@ -88,12 +88,57 @@ def test_ship_scores_saves_and_exports_a_run(tiny_run, tmp_path, capsys):
     exported = json.loads((root / "static" / "model" / "live" / "model-card.json").read_text())
     assert exported["name"] == "live" and exported["metrics"] == card["metrics"]
     assert (root / "static" / "model" / "live" / "model.json").is_file()
+    assert "trained_input_size" not in card  # shipped at the size it trained at
+
+    # The shipped model again, at another size: its run folder may be gone; its card keeps the lineage.
+    assert ship.main([str(root / "models" / "live.keras"), "--name", "live", "--size", "64", "--data", str(data),
+                      "--root", str(root)]) == 0
+    again = json.loads((root / "models" / "live.card.json").read_text())
+    assert again["input_size"] == [64, 64] and again["trained_input_size"] == [32, 32]
+    assert again["training"]["stages"] == card["training"]["stages"]
+    exported = json.loads((root / "static" / "model" / "live" / "model-card.json").read_text())
+    assert exported["input_size"] == [64, 64] and exported["metrics"] == again["metrics"]
 
 
 def test_shipping_a_run_without_best_keras_is_one_line(tmp_path, capsys):
     (tmp_path / "run").mkdir()
     assert ship.main([str(tmp_path / "run"), "--name", "photo"]) == 2
     assert "nothing to ship" in capsys.readouterr().err
+
+
+def test_a_shipped_model_ships_again_with_the_stages_its_card_recorded(tmp_path):
+    stages = [{"run": "runs/photo-cpu-1", "minutes": 7.0}, {"run": "runs/photo-boxes-320", "minutes": 60.0}]
+    (tmp_path / "photo.keras").write_bytes(b"")
+    (tmp_path / "photo.card.json").write_text(json.dumps({"training": {"stages": stages}}))
+    assert ship.weights_and_stages(tmp_path / "photo.keras") == (tmp_path / "photo.keras", stages)
+
+
+@pytest.mark.parametrize("card_text, message", [
+    (None, "photo.card.json does not exist: ship the run folder"),
+    ("{not json", "photo.card.json is not a model card"),
+    ('{"training": {"stages": []}}', "records no training stages"),
+])
+def test_a_shipped_model_without_a_usable_card_is_one_line(tmp_path, capsys, card_text, message):
+    (tmp_path / "photo.keras").write_bytes(b"")
+    if card_text is not None:
+        (tmp_path / "photo.card.json").write_text(card_text)
+    assert ship.main([str(tmp_path / "photo.keras"), "--name", "photo"]) == 2
+    error = capsys.readouterr().err
+    assert message in error and len(error.strip().splitlines()) == 1
+
+
+def test_shipping_a_missing_model_file_is_one_line(tmp_path, capsys):
+    assert ship.main([str(tmp_path / "nope.keras"), "--name", "photo"]) == 2
+    assert "nope.keras does not exist: nothing to ship" in capsys.readouterr().err
+
+
+def test_the_card_says_when_the_shipped_size_is_not_the_trained_one():
+    stages = [{"run": "runs/a", "minutes": 1.0, "samples_seen": 10, "loss": "pixel cross-entropy",
+               "input_size": [320, 320], "train": [], "validation": []}]
+    made = [card.training_card(name="photo", preset="tiramisu_lite0", input_size=size, encoder=None, stages=stages,
+                               metrics={}, flops=None, shipped="2026-12-03") for size in ((288, 288), (320, 320))]
+    assert made[0]["trained_input_size"] == [320, 320] and made[0]["input_size"] == [288, 288]
+    assert "trained_input_size" not in made[1]
 
 
 def test_a_run_started_from_a_shipped_model_keeps_that_models_stages(tmp_path):

@@ -142,11 +142,15 @@ def training_card(*, name: str, preset: str, input_size: tuple[int, int], encode
            "upsampling to full size, "
            + ("flip TTA as the page does for photos" if tta else "no TTA (as the page runs the webcam)")
            + "; greenscreen.evaluate")
+    trained_size = stages[-1].get("input_size") if stages else None
     return {
         "name": name,
         "description": description or describe(name, preset, encoder, stages),
         "preset": preset,
         "input_size": list(input_size),
+        # Shipped at another size than its last stage trained at (ship --size): the same weights, re-targeted.
+        **({"trained_input_size": list(trained_size)}
+           if trained_size is not None and list(trained_size) != list(input_size) else {}),
         "encoder": encoder,
         "training": {
             "minutes": round(sum(stage["minutes"] for stage in stages), 1),
