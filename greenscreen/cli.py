@@ -7,6 +7,7 @@
     greenscreen export [--model M.keras] [--out DIR]       Keras -> TF.js (= python convert/export_tfjs.py)
     greenscreen ship runs/photo-cpu-3 --name photo         score a run, write models/photo.keras + card, export
     greenscreen teach --model models/photo.keras ...       a teacher's maps for distillation
+    greenscreen average OUT.keras A.keras B.keras          the mean of several checkpoints of one preset
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ COMMANDS = {
     "ship": ("greenscreen.ship", "main",
              "score a training run and ship it as models/NAME.keras + card + static/model/NAME/"),
     "teach": ("greenscreen.teach", "main", "write a teacher model's maps for distillation (python -m greenscreen.teach)"),
+    "average": ("greenscreen.average", "main",
+                "average the weights of checkpoints of one preset (a model soup; python -m greenscreen.average)"),
 }
 
 

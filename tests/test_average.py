@@ -1,0 +1,60 @@
+"""greenscreen average: the element-wise mean of checkpoints of one preset, and clear errors otherwise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from greenscreen import average
+
+
+def test_the_mean_of_matching_weights_keeps_each_dtype():
+    a = [np.array([[1.0, 2.0]], np.float32), np.array([4], np.int64)]
+    b = [np.array([[3.0, 6.0]], np.float32), np.array([8], np.int64)]
+    mean = average.average_weights([a, b])
+    assert np.array_equal(mean[0], [[2.0, 4.0]]) and mean[0].dtype == np.float32
+    assert mean[1].tolist() == [6] and mean[1].dtype == np.int64
+
+
+def test_weights_that_do_not_match_are_refused():
+    with pytest.raises(ValueError, match="checkpoint 2 has other weights"):
+        average.average_weights([[np.zeros((2, 2))], [np.zeros((2, 3))]])
+
+
+def test_averaging_two_checkpoints_gives_their_mean(tiny_run, tmp_path):
+    import keras
+
+    first = keras.saving.load_model(tiny_run.path / "best.keras", compile=False)
+    second = keras.saving.load_model(tiny_run.path / "best.keras", compile=False)
+    second.set_weights([w * 3 for w in first.get_weights()])  # BatchNorm statistics too
+    second.save(tmp_path / "second.keras")
+    out = tmp_path / "soup.keras"
+    assert average.main([str(out), str(tiny_run.path / "best.keras"), str(tmp_path / "second.keras")]) == 0
+    soup = keras.saving.load_model(out, compile=False)
+    assert soup.name == first.name
+    for got, original in zip(soup.get_weights(), first.get_weights()):
+        assert np.allclose(got, 2 * original, rtol=1e-6, atol=1e-6)
+
+
+def test_different_presets_are_one_line(tiny_run, tmp_path, capsys):
+    import keras
+
+    renamed = keras.saving.load_model(tiny_run.path / "best.keras", compile=False)
+    clone = keras.Model(renamed.inputs, renamed.outputs, name="another_preset")
+    clone.save(tmp_path / "other.keras")
+    assert average.main([str(tmp_path / "out.keras"), str(tiny_run.path / "best.keras"),
+                         str(tmp_path / "other.keras")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "different presets" in error and len(error.splitlines()) == 1
+    assert not (tmp_path / "out.keras").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["out.keras", "a.keras"], "two or more checkpoints"),
+    (["out.h5", "a.keras", "b.keras"], "must end in .keras"),
+    (["out.keras", "a.keras", "b.keras"], "model file not found"),
+])
+def test_bad_arguments_are_one_line(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    assert average.main(args) == 2
+    assert message in capsys.readouterr().err
