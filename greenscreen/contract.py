@@ -26,6 +26,8 @@ CONTRACT = {
     "threshold": 0.5,
     "upsample": "bilinear, person probability to the photo's size",
     "flip_tta": "optional second pass on the horizontally flipped photo; person maps averaged",
+    "extra_input_sizes": "optional passes at the card's extra_input_sizes (model-HxW.json): each map stretched "
+                         "bilinearly to the input size and averaged there",
 }
 
 

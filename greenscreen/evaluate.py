@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the map to the photo's size: bilinear (the model contract, default), guided "
                              "(the page's colour guided filter: the mask a user sees) or bilateral (the page's "
                              "joint bilateral filter, where the GPU cannot render floats)")
+    parser.add_argument("--extra-size", type=size_argument, action="append", default=[], metavar="N|HxW",
+                        help="another pass at this input size, its map averaged with the model's own at the "
+                             "model's size (multi-scale TTA, as the page runs the photo model; repeatable)")
     parser.add_argument("--limit", type=positive_int, metavar="N", help="score only the first N photos")
     parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE, metavar="B",
                         help=f"photos per model call (default {DEFAULT_BATCH_SIZE})")
@@ -95,7 +98,7 @@ class Progress:
 
 def evaluate(model, source, flip_tta: bool = True, limit: int | None = None,
              batch_size: int = DEFAULT_BATCH_SIZE, gallery=None, progress: Progress | None = None,
-             upsampling: str = "bilinear") -> dict:
+             upsampling: str = "bilinear", extra_models=()) -> dict:
     """Score `model` on `source`: {"board": ScoreBoard, "seconds", "model_seconds", "timed_images"}.
 
     `gallery` (a WorstGallery) sees every photo. Speed covers resize + model + upsample only, and leaves out
@@ -123,7 +126,7 @@ def evaluate(model, source, flip_tta: bool = True, limit: int | None = None,
             continue
         tick = time.perf_counter()
         probabilities = person_probabilities(model, images, flip_tta=flip_tta, batch_size=batch_size,
-                                             fixed_batch=True, upsampling=upsampling)
+                                             fixed_batch=True, upsampling=upsampling, extra_models=extra_models)
         if start == 0:
             first_batch = (time.perf_counter() - tick, len(images))
         else:
@@ -173,12 +176,23 @@ def format_table(report: dict) -> str:
     height, width = report["input_size"]
     header = [
         f"model  {report['model']} ({report['model_name']}, input {height}x{width}, "
-        f"{'flip TTA' if report['tta'] else 'no TTA'}, {report['upsampling']} upsampling)",
+        f"{'flip TTA' if report['tta'] else 'no TTA'}, {report['upsampling']} upsampling"
+        + "".join(f", + {h}x{w}" for h, w in report.get("extra_sizes", [])) + ")",
         f"data   {report['data']} ({_data_note(report)})",
         "",
         f"{'metric':<16}{'value':>9}",
     ]
     return "\n".join(header + [f"{name:<16}{value:>9}" for name, value in rows])
+
+
+def extra_sizes_of(model, sizes) -> list:
+    """The model's weights at each extra size (the passes greenscreen.predict averages in); UsageError if one won't do."""
+    from greenscreen.model import with_input_size
+
+    try:
+        return [with_input_size(model, size) for size in sizes]
+    except ValueError as error:
+        raise UsageError(f"--extra-size: {first_line(error)}") from None
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -191,6 +205,7 @@ def run(args: argparse.Namespace) -> dict:
         input_size = input_size_of(model)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    extra_models = extra_sizes_of(model, args.extra_size)
     gallery_dir = args.gallery
     if gallery_dir is None and args.json is not None:
         gallery_dir = args.json.with_name(args.json.stem + "_gallery")
@@ -199,7 +214,8 @@ def run(args: argparse.Namespace) -> dict:
     count = len(source) if args.limit is None else min(args.limit, len(source))
     try:
         result = evaluate(model, source, flip_tta=args.tta, limit=args.limit, batch_size=args.batch_size,
-                          gallery=gallery, progress=Progress(count), upsampling=args.upsample)
+                          gallery=gallery, progress=Progress(count), upsampling=args.upsample,
+                          extra_models=extra_models)
     except (DataError, ValueError) as error:  # an unreadable photo; a model whose output is not [N, H, W, 2]
         raise UsageError(first_line(error)) from None
     board = result["board"]
@@ -212,6 +228,7 @@ def run(args: argparse.Namespace) -> dict:
         "data": args.data,
         "source": source.describe(),
         "input_size": list(input_size),
+        "extra_sizes": [list(size) for size in args.extra_size],
         "tta": bool(args.tta),
         "upsampling": args.upsample,
         "limit": args.limit,

@@ -45,9 +45,25 @@ def _run(model, batch: np.ndarray) -> np.ndarray:
     return output[..., PERSON_CHANNEL]
 
 
+def _maps(model, batch: np.ndarray, flip_tta: bool) -> np.ndarray:
+    """Person maps [N, H, W] at the model's size, averaged with the mirrored pass when `flip_tta`."""
+    if not flip_tta:
+        return _run(model, batch)
+    both = _run(model, np.concatenate([batch, batch[:, :, ::-1]]))
+    return (both[:len(batch)] + both[len(batch):, :, ::-1]) / 2
+
+
+def _stretched(images: Sequence[np.ndarray], size: tuple[int, int], pad_to: int = 0) -> np.ndarray:
+    """The photos stretched to `size` as one float batch, padded with the last one to `pad_to` photos."""
+    batch = np.stack([resize_image(image, size) for image in images])
+    if len(batch) < pad_to:
+        batch = np.concatenate([batch, np.repeat(batch[-1:], pad_to - len(batch), axis=0)])
+    return batch
+
+
 def person_probabilities(
     model, images: Sequence[np.ndarray], flip_tta: bool = True, batch_size: int = 8, fixed_batch: bool = False,
-    upsampling: str = "bilinear",
+    upsampling: str = "bilinear", extra_models: Sequence = (),
 ) -> list[np.ndarray]:
     """Person probability (float32 HxW, each image's own size) for several photos, `batch_size` at a time.
 
@@ -56,28 +72,29 @@ def person_probabilities(
     (JAX/XLA and tf.function compile once per shape; the padding is cheaper than a recompile).
     `upsampling` is "bilinear" (the contract), "guided" (the page's) or "bilateral" (the page's without float
     render targets): greenscreen.upsample.
+    `extra_models` (the same weights at other sizes: greenscreen.model.with_input_size) add passes at their
+    sizes, as the page's photo path does (multi-scale TTA): each photo stretched to that size, its map (with
+    its own flip pass) stretched bilinearly to the model's size and averaged with the others there.
     """
     size = input_size_of(model)
+    pad_to = batch_size if fixed_batch else 0
     results: list[np.ndarray] = []
     for start in range(0, len(images), batch_size):
         chunk = images[start:start + batch_size]
-        batch = np.stack([resize_image(image, size) for image in chunk])
-        if fixed_batch and len(chunk) < batch_size:
-            batch = np.concatenate([batch, np.repeat(batch[-1:], batch_size - len(chunk), axis=0)])
-        if flip_tta:
-            both = _run(model, np.concatenate([batch, batch[:, :, ::-1]]))
-            maps = (both[:len(batch)] + both[len(batch):, :, ::-1]) / 2
-        else:
-            maps = _run(model, batch)
-        maps = maps[:len(chunk)]
+        batch = _stretched(chunk, size, pad_to)
+        maps = _maps(model, batch, flip_tta)[:len(chunk)]
+        for other in extra_models:
+            found = _maps(other, _stretched(chunk, input_size_of(other), pad_to), flip_tta)[:len(chunk)]
+            maps = maps + np.stack([resize_probability(p, size) for p in found])
+        maps = maps / (1 + len(extra_models))
         results.extend(upsample_probability(p, image, upsampling, model_input=x)
                        for p, image, x in zip(maps, chunk, batch))
     return results
 
 
-def person_probability(model, image_uint8: np.ndarray, flip_tta: bool = True) -> np.ndarray:
+def person_probability(model, image_uint8: np.ndarray, flip_tta: bool = True, extra_models: Sequence = ()) -> np.ndarray:
     """Person probability, float32 HxW at the image's own size (see the module docstring)."""
-    return person_probabilities(model, [image_uint8], flip_tta=flip_tta, batch_size=1)[0]
+    return person_probabilities(model, [image_uint8], flip_tta=flip_tta, batch_size=1, extra_models=extra_models)[0]
 
 
 def person_mask(model, image_uint8: np.ndarray, flip_tta: bool = True, threshold: float = 0.5) -> np.ndarray:

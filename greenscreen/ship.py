@@ -42,11 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def score(model, spec: str, flip_tta: bool) -> dict:
+def score(model, spec: str, flip_tta: bool, extra_models=()) -> dict:
     from greenscreen.data import open_source
     from greenscreen.evaluate import evaluate
 
-    result = evaluate(model, open_source(spec), flip_tta=flip_tta)
+    result = evaluate(model, open_source(spec), flip_tta=flip_tta, extra_models=extra_models)
     summary = result["board"].summary()
     summary["ms_per_image_keras_cpu"] = 1000 * result["model_seconds"] / max(result["timed_images"], 1)
     return {key: round(value, 2) if isinstance(value, float) else value for key, value in summary.items()}
@@ -111,24 +111,33 @@ def scoring_sets(data: Path) -> dict[str, str]:
 
 
 def score_for_card(model, name: str, specs: dict[str, str]) -> dict:
-    """Each test set scored with and without flip TTA; the card keeps the way the page runs model NAME."""
+    """Each test set scored with and without flip TTA, and as the page runs model NAME when that adds passes at
+    other sizes (card.TARGETS); the card keeps the page's way."""
+    from greenscreen.model import with_input_size
+
+    extra_models = [with_input_size(model, size) for size in card.TARGETS[name]["extra_sizes"]]
     metrics = {}
     for key, spec in specs.items():
         print(f"scoring {spec} ...", flush=True)
         with_tta, without = score(model, spec, True), score(model, spec, False)
-        metrics[key] = card.scored_metrics(name, key, with_tta, without)
-        print(f"  mIoU {with_tta['miou']:.2f} with flip TTA, {without['miou']:.2f} without", flush=True)
+        page = score(model, spec, card.TARGETS[name]["tta"], extra_models) if extra_models else None
+        metrics[key] = card.scored_metrics(name, key, with_tta, without, page)
+        print(f"  mIoU {with_tta['miou']:.2f} with flip TTA, {without['miou']:.2f} without"
+              + (f", {page['miou']:.2f} as the page runs it ({card.page_passes_text(name)})" if page else ""),
+              flush=True)
     return metrics
 
 
-def save_shipped(model, model_card: dict, models_dir: Path, name: str) -> Path:
-    """models/NAME.keras (renamed into place) and models/NAME.card.json."""
+def save_shipped(model, model_card: dict, models_dir: Path, name: str, keep_model: bool = False) -> Path:
+    """models/NAME.keras (renamed into place; kept as it is when `keep_model`: the shipped model shipped again
+    at its own size, whose file need not change) and models/NAME.card.json."""
     models_dir.mkdir(exist_ok=True)
-    temporary = models_dir / f".{name}.tmp.keras"
-    model.save(temporary)
-    os.replace(temporary, models_dir / f"{name}.keras")
+    if not keep_model:
+        temporary = models_dir / f".{name}.tmp.keras"
+        model.save(temporary)
+        os.replace(temporary, models_dir / f"{name}.keras")
     write_json_atomically(models_dir / f"{name}.card.json", model_card)
-    print(f"wrote {models_dir / (name + '.keras')} and its card", flush=True)
+    print(f"{'kept' if keep_model else 'wrote'} {models_dir / (name + '.keras')}, wrote its card", flush=True)
     return models_dir / f"{name}.keras"
 
 
@@ -147,7 +156,8 @@ def ship(args) -> int:
         encoder=card.encoder_facts(preset_config(model.name)), stages=stages,
         metrics=score_for_card(model, args.name, specs), flops=count_flops(model),
         shipped=datetime.date.today().isoformat(), description=args.description)
-    saved = save_shipped(model, model_card, root / "models", args.name)
+    same_file = weights.resolve() == (root / "models" / f"{args.name}.keras").resolve() and not args.size
+    saved = save_shipped(model, model_card, root / "models", args.name, keep_model=same_file)
     if args.no_export:
         return 0
     out = root / "static" / "model" / args.name

@@ -223,10 +223,10 @@ def node_available() -> bool:
     return shutil.which("node") is not None and (REPO_ROOT / "node_modules/@tensorflow/tfjs").is_dir()
 
 
-def run_in_node(model_dir: Path, x: np.ndarray, tmp_path: Path) -> np.ndarray:
+def run_in_node(model_dir: Path, x: np.ndarray, tmp_path: Path, graph: str = "model.json") -> np.ndarray:
     np.save(tmp_path / "x.npy", x.astype(np.float32))
     result = subprocess.run(["node", str(PARITY_SCRIPT), str(model_dir), str(tmp_path / "x.npy"),
-                             str(tmp_path / "y.npy")], cwd=REPO_ROOT, capture_output=True,
+                             str(tmp_path / "y.npy"), graph], cwd=REPO_ROOT, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert '"backend":"cpu"' in result.stdout
@@ -326,6 +326,44 @@ def test_float16_resized_export_agrees_on_argmax(tiny_tiramisu, test_images, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+@pytest.mark.skipif(not node_available(), reason="node or node_modules/@tensorflow/tfjs missing")
+def test_an_extra_input_size_is_a_second_graph_on_the_same_shards(tiny_tiramisu, astronaut, tmp_path):
+    """The training card's extra_input_sizes (the photo model's multi-scale pass) become model-HxW.json:
+    the same weights at that size, reading model.json's shards, plus a few bytes of shape constants."""
+    import shutil as copying
+
+    import keras
+    from PIL import Image
+
+    from greenscreen.model import with_input_size
+    source = tmp_path / "ms" / "tiny.keras"
+    source.parent.mkdir()
+    copying.copy(tiny_tiramisu, source)
+    (source.parent / "tiny.card.json").write_text(json.dumps({"extra_input_sizes": [[32, 32]]}))
+    out = tmp_path / "model"
+    result = run_converter_command("--model", source, "--out", out, "--quantize", "none")
+    assert result.returncode == 0, result.stderr
+    assert "model-32x32.json" in result.stdout and "size-32x32.bin" in result.stdout
+
+    main = json.loads((out / "model.json").read_text())
+    extra = json.loads((out / "model-32x32.json").read_text())
+    assert extra["weightsManifest"][:-1] == main["weightsManifest"]  # the same shards, nothing copied
+    own = extra["weightsManifest"][-1]
+    assert own["paths"] == ["size-32x32.bin"] and all(w["name"].endswith("@32x32") for w in own["weights"])
+    assert sorted(path.name for path in out.glob("*.bin")) == sorted(
+        [path for group in main["weightsManifest"] for path in group["paths"]] + ["size-32x32.bin"])
+
+    x = np.asarray(Image.fromarray(astronaut).resize((32, 32), Image.BILINEAR), np.float32)[None]
+    expected = with_input_size(keras.saving.load_model(tiny_tiramisu), (32, 32)).predict(x, verbose=0)
+    got = run_in_node(out, x, tmp_path, graph="model-32x32.json")
+    assert got.shape == (1, 32, 32, 1) and np.abs(got[..., 0] - expected[..., 1]).max() <= 1e-4
+    card = json.loads((out / "model-card.json").read_text())
+    assert card["extra_input_sizes"] == [[32, 32]] and card["input_size"] == [64, 64]
+    assert {entry["path"] for entry in card["files"]} >= {"model-32x32.json", "size-32x32.bin"}
+    assert card["total_bytes"] == sum(f["bytes"] for f in card["files"])
+
+
 def test_two_exports_of_one_model_are_byte_for_byte_the_same(tiny_tiramisu, tmp_path):
     """The committed static/model/ files change only when the model does: the converter's attribute order
     and the conversion date used to make every export differ."""

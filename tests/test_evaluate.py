@@ -126,6 +126,13 @@ def test_size_runs_the_same_weights_at_another_input_size(mask_folder, tmp_path)
     assert report["input_size"] == [64, 32] and report["model_name"] == "tiramisu56"
     assert not (tmp_path / "scores_gallery").exists()
 
+    # A second pass at another size averaged in (the photo path's multi-scale TTA), and one that won't build.
+    assert main(["--model", str(path), "--data", str(mask_folder), "--extra-size", "64", "--limit", "2",
+                 "--json", str(out), "--worst", "0"]) == 0
+    report = json.loads(out.read_text())
+    assert report["input_size"] == [32, 32] and report["extra_sizes"] == [[64, 64]]
+    assert main(["--model", str(path), "--data", str(mask_folder), "--extra-size", "48", "--limit", "2"]) == 2
+
 
 @pytest.mark.parametrize("text, expected", [("320", (320, 320)), ("256x320", (256, 320)), ("64X96", (64, 96))])
 def test_parse_size(text, expected):

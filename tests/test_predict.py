@@ -136,3 +136,24 @@ def test_rejects_images_that_are_not_uint8_rgb():
         resize_image(np.zeros((8, 8), np.uint8), (32, 32))
     with pytest.raises(ValueError, match="uint8 HxWx3"):
         resize_image(np.zeros((8, 8, 3), np.float32), (32, 32))
+
+
+def test_an_extra_size_is_stretched_to_the_model_size_and_averaged_in():
+    """Multi-scale TTA as the page's photo path does it: each size's map (with its flip pass) at the model's
+    size, averaged there, then upsampled once."""
+    from greenscreen.contract import resize_probability
+
+    big, small = tiny_model(3, (32, 32)), tiny_model(3, (16, 16))  # the same weights at two sizes
+    image = photo(40, 50, 4)
+    together = person_probabilities(big, [image], flip_tta=True, extra_models=[small])[0]
+
+    def own_map(model, size):
+        x = resize_image(image, size)[None]
+        plain = model.predict_on_batch(x)[0, ..., 1]
+        mirrored = model.predict_on_batch(x[:, :, ::-1])[0, :, ::-1, 1]
+        return (plain + mirrored) / 2
+
+    averaged = (own_map(big, (32, 32)) + resize_probability(own_map(small, (16, 16)), (32, 32))) / 2
+    np.testing.assert_allclose(together, resize_probability(averaged, (40, 50)), atol=1e-5)
+    alone = person_probabilities(big, [image], flip_tta=True)[0]
+    assert np.abs(together - alone).max() > 1e-3  # the extra pass changed the map

@@ -98,6 +98,11 @@ def test_ship_scores_saves_and_exports_a_run(tiny_run, tmp_path, capsys):
     assert again["training"]["stages"] == card["training"]["stages"]
     exported = json.loads((root / "static" / "model" / "live" / "model-card.json").read_text())
     assert exported["input_size"] == [64, 64] and exported["metrics"] == again["metrics"]
+    # At its own size the shipped file stays as it is (no new bytes in git); only the card is written.
+    before = (root / "models" / "live.keras").read_bytes()
+    assert ship.main([str(root / "models" / "live.keras"), "--name", "live", "--data", str(data), "--root", str(root),
+                      "--no-export"]) == 0
+    assert (root / "models" / "live.keras").read_bytes() == before
 
 
 def test_shipping_a_run_without_best_keras_is_one_line(tmp_path, capsys):
@@ -139,6 +144,11 @@ def test_the_card_says_when_the_shipped_size_is_not_the_trained_one():
                                metrics={}, flops=None, shipped="2026-12-03") for size in ((288, 288), (320, 320))]
     assert made[0]["trained_input_size"] == [320, 320] and made[0]["input_size"] == [288, 288]
     assert "trained_input_size" not in made[1]
+    # The photo model's page runs a second size: the card says so, for the export and the page.
+    assert made[1]["extra_input_sizes"] == [[256, 256]] and "a pass at 256x256" in made[1]["metrics"]["how"]
+    live = card.training_card(name="live", preset="p", input_size=(192, 192), encoder=None, stages=stages,
+                              metrics={}, flops=None, shipped="2026-12-03")
+    assert "extra_input_sizes" not in live and "no TTA" in live["metrics"]["how"]
 
 
 def test_a_run_started_from_a_shipped_model_keeps_that_models_stages(tmp_path):

@@ -27,9 +27,12 @@ REFERENCES = {
                         "writeup_2017_fc_densenet103": 84.6},
 }
 # What each model is judged by (issue targets); the card says where it stands.
+# Each shipped model's targets, and how the page runs it: flip TTA, and extra input sizes whose maps are averaged
+# in at the model's size (multi-scale TTA; bench/README.md, *input_sizes.py*). The exported folder then holds a
+# graph per extra size (model-HxW.json) sharing the main graph's weight shards.
 TARGETS = {
-    "photo": {"portraits_test": 96.7, "coco_person_120": 80.0, "tta": True},
-    "live": {"portraits_test": 96.2, "coco_person_120": 72.3, "tta": False},
+    "photo": {"portraits_test": 96.7, "coco_person_120": 80.0, "tta": True, "extra_sizes": [(256, 256)]},
+    "live": {"portraits_test": 96.2, "coco_person_120": 72.3, "tta": False, "extra_sizes": []},
 }
 DATA_LICENCES = {
     "portraits": "Flickr portrait set (Shen et al., 'Automatic Portrait Segmentation for Image Stylization', 2016), "
@@ -127,21 +130,27 @@ def describe(name: str, preset: str, encoder: dict | None, stages: list[dict]) -
             + (f", distilled from {', then '.join(teachers)}" if teachers else "") + ".")
 
 
-def scored_metrics(name: str, key: str, with_tta: dict, without: dict) -> dict:
-    """The card's entry for one test set: the scores as the page runs model NAME, both mIoUs, target, references."""
-    shipped = with_tta if TARGETS[name]["tta"] else without
+def scored_metrics(name: str, key: str, with_tta: dict, without: dict, page: dict | None = None) -> dict:
+    """The card's entry for one test set: the scores as the page runs model NAME (`page` when it adds extra
+    sizes), the mIoUs with and without flip TTA at the model's own size, target, references."""
+    shipped = page or (with_tta if TARGETS[name]["tta"] else without)
     return {**shipped, "miou_with_flip_tta": with_tta["miou"], "miou_without_flip_tta": without["miou"],
             "target": TARGETS[name][key], "reference": REFERENCES[key]}
+
+
+def page_passes_text(name: str) -> str:
+    """How the page runs model NAME, in words: its flip and extra-size passes."""
+    extra = "".join(f" and a pass at {h}x{w} averaged in at the input size" for h, w in TARGETS[name]["extra_sizes"])
+    return ("flip TTA" + extra + " as the page does for photos") if TARGETS[name]["tta"] else \
+        "no TTA (as the page runs the webcam)"
 
 
 def training_card(*, name: str, preset: str, input_size: tuple[int, int], encoder: dict | None, stages: list[dict],
                   metrics: dict, flops: int | None, shipped: str, description: str | None = None) -> dict:
     """models/NAME.card.json: what the run folders recorded, the encoder's provenance and the scores."""
-    tta = TARGETS[name]["tta"]
     how = ("mean per-image person IoU at threshold 0.5 (percent), whole photo stretched to the input, bilinear "
-           "upsampling to full size, "
-           + ("flip TTA as the page does for photos" if tta else "no TTA (as the page runs the webcam)")
-           + "; greenscreen.evaluate")
+           "upsampling to full size, " + page_passes_text(name) + "; greenscreen.evaluate")
+    extra_sizes = [list(size) for size in TARGETS[name]["extra_sizes"]]
     trained_size = stages[-1].get("input_size") if stages else None
     return {
         "name": name,
@@ -151,6 +160,7 @@ def training_card(*, name: str, preset: str, input_size: tuple[int, int], encode
         # Shipped at another size than its last stage trained at (ship --size): the same weights, re-targeted.
         **({"trained_input_size": list(trained_size)}
            if trained_size is not None and list(trained_size) != list(input_size) else {}),
+        **({"extra_input_sizes": extra_sizes} if extra_sizes else {}),
         "encoder": encoder,
         "training": {
             "minutes": round(sum(stage["minutes"] for stage in stages), 1),

@@ -29,34 +29,34 @@ def canonicalize_model_json(path: Path) -> None:
     path.write_text(json.dumps(spec, sort_keys=True, separators=(",", ":")))
 
 
-def verify_graph_model(folder: Path) -> list[tuple[str, int]]:
-    """Raise GraphFolderError unless `folder` holds a loadable graph model; return [(file, bytes)].
+def verify_graph_model(folder: Path, name: str = "model.json") -> list[tuple[str, int]]:
+    """Raise GraphFolderError unless `folder` holds a loadable graph model `name`; return [(file, bytes)].
 
-    Checks that model.json parses, is a graph model with a topology, that every shard
+    Checks that the JSON parses, is a graph model with a topology, that every shard
     it references exists, and that the shards hold exactly the bytes the manifest declares.
     """
-    model_json = folder / "model.json"
+    model_json = folder / name
     try:
         spec = json.loads(model_json.read_text())
     except FileNotFoundError:
-        raise GraphFolderError("the converter wrote no model.json") from None
+        raise GraphFolderError(f"the converter wrote no {name}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise GraphFolderError(f"model.json does not parse: {exc}") from None
+        raise GraphFolderError(f"{name} does not parse: {exc}") from None
     if spec.get("format") != "graph-model" or "modelTopology" not in spec:
-        raise GraphFolderError("model.json is not a TF.js graph model")
+        raise GraphFolderError(f"{name} is not a TF.js graph model")
 
-    files = [("model.json", model_json.stat().st_size)]
+    files = [(name, model_json.stat().st_size)]
     for group in spec.get("weightsManifest", []):
         declared = sum(_stored_bytes(w) for w in group.get("weights", []))
         stored = 0
-        for name in group.get("paths", []):
-            shard = folder / name
+        for path in group.get("paths", []):
+            shard = folder / path
             if not shard.is_file():
-                raise GraphFolderError(f"model.json references a missing shard: {name}")
-            files.append((name, shard.stat().st_size))
+                raise GraphFolderError(f"{name} references a missing shard: {path}")
+            files.append((path, shard.stat().st_size))
             stored += files[-1][1]
         if declared != stored:
-            raise GraphFolderError(f"shards hold {stored} bytes but model.json declares {declared}")
+            raise GraphFolderError(f"shards hold {stored} bytes but {name} declares {declared}")
     return files
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from greenscreen.cli_common import UsageError, first_line, quiet_native_logs, size_argument
 from greenscreen.cli_common import check_keras_file as cli_check_keras_file
 from greenscreen.export.card import build_card, read_training_card, write_card
+from greenscreen.export.shared_weights import share_weights
 from greenscreen.export.graph_folder import (GraphFolderError, canonicalize_model_json, make_staging_folder,
                                              swap_into_place, verify_graph_model)
 
@@ -121,8 +122,10 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
         if size is not None:
             model = _with_input_size(model, size)
         input_size = check_contract(model)
+        trained = model  # before the folds: the extra sizes re-target this one
         model, batchnorm = _fold_batchnorm(model)
         model, graph_output = _fold_softmax(model)
+    extra_sizes = [tuple(extra) for extra in training_card.get("extra_input_sizes", [])]
 
     staged = None
     try:
@@ -133,8 +136,10 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
                       format="tf_saved_model", verbose=False)
             _run_step("tensorflowjs conversion", _convert_saved_model, saved_model, staged,
                       quantize, int(shard_mb * 1024 * 1024))
-        canonicalize_model_json(staged / "model.json")
-        files = verify_graph_model(staged)
+            canonicalize_model_json(staged / "model.json")
+            files = verify_graph_model(staged)
+            for extra in extra_sizes:
+                files += _convert_extra_size(trained, extra, staged, Path(tmp), quantize, shard_mb)
         conversion = _conversion_facts(model_path, out, quantize, shard_mb, resized=size is not None)
         conversion["output"] = graph_output
         conversion["batchnorm"] = batchnorm
@@ -153,6 +158,23 @@ def convert(model_path: Path, out: Path, *, quantize: str = DEFAULT_QUANTIZE,
         if staged is not None:
             shutil.rmtree(staged, ignore_errors=True)  # gone already when the swap succeeded
     return files + [(name, (out / name).stat().st_size) for name in ("model-card.json", "MODEL_CARD.md")]
+
+
+def _convert_extra_size(trained, size: tuple[int, int], staged: Path, tmp: Path, quantize: str,
+                        shard_mb: float) -> list[tuple[str, int]]:
+    """The same model at another input size as staged/model-HxW.json, reading model.json's shards
+    (greenscreen.export.shared_weights): the page's photo path runs both sizes. Called inside quiet_tensorflow."""
+    model = _with_input_size(trained, size)
+    model, _ = _fold_batchnorm(model)
+    model, _ = _fold_softmax(model)
+    saved_model, converted = tmp / f"saved_model_{size[0]}x{size[1]}", tmp / f"tfjs_{size[0]}x{size[1]}"
+    _run_step("Keras export to SavedModel", model.export, str(saved_model), format="tf_saved_model", verbose=False)
+    _run_step("tensorflowjs conversion", _convert_saved_model, saved_model, converted, quantize,
+              int(shard_mb * 1024 * 1024))
+    verify_graph_model(converted)
+    files = share_weights(staged, converted, staged, size)
+    verify_graph_model(staged, files[0][0])
+    return files
 
 
 def check_keras_file(path: Path) -> None:

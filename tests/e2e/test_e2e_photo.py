@@ -8,6 +8,7 @@ result at the photo's size, offer it as a PNG, and never send anything anywhere.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,11 @@ ALPHA_MIN_IOU = 0.90
 # whatever the model's quality.
 ASTRONAUT_FACE = (190, 80, 265, 170)
 KERAS_MODEL = Path(__file__).resolve().parents[2] / "models" / "photo.keras"
+EXPORTED_CARD = Path(__file__).resolve().parents[2] / "static" / "model" / "photo" / "model-card.json"
 PARITY_MIN_IOU = 0.90
+# Mean |browser − Python| person probability over the photo: float16 weights and the GPU's arithmetic
+# stay far below this; the photo path without its 256x256 pass differs by 0.023 on the astronaut.
+PARITY_MAX_MEAN_DIFFERENCE = 0.004
 
 
 @pytest.fixture()
@@ -65,16 +70,24 @@ def photo_cases(data_dir_or_none, astronaut_png):
     return cases
 
 
-def keras_person_mask(path) -> np.ndarray:
-    """The Python reference: the same photo through models/photo.keras (with flip TTA, as the page)."""
+def extra_sizes() -> list[list[int]]:
+    """The photo path's extra input sizes, as the exported card gives them to the page."""
+    return json.loads(EXPORTED_CARD.read_text()).get("extra_input_sizes", []) if EXPORTED_CARD.is_file() else []
+
+
+def keras_person_probability(path) -> np.ndarray:
+    """The Python reference: the same photo through models/photo.keras (flip TTA and the card's extra
+    sizes, as the page), at the photo's size."""
     if not KERAS_MODEL.is_file():
         pytest.skip(f"{KERAS_MODEL} is missing: no Python reference for the browser's mask")
     import keras
 
+    from greenscreen.model import with_input_size
     from greenscreen.predict import person_probability
 
     model = keras.saving.load_model(KERAS_MODEL, compile=False)
-    return person_probability(model, np.asarray(Image.open(path).convert("RGB"))) > 0.5
+    extra_models = [with_input_size(model, tuple(size)) for size in extra_sizes()]
+    return person_probability(model, np.asarray(Image.open(path).convert("RGB")), extra_models=extra_models)
 
 
 def download_png(app, photo_path) -> Image.Image:
@@ -108,16 +121,22 @@ def test_photo_is_segmented_composited_and_downloadable(app, astronaut_png, opti
     canvas = app.evaluate("() => [document.getElementById('result').width, document.getElementById('result').height]")
     assert canvas == [width, height], f"{name}: #result is {canvas}, the photo is {width}x{height}"
 
-    person = mask_at(app.last_mask(), width, height) > 0.5
+    probability = mask_at(app.last_mask(), width, height)
+    person = probability > 0.5
     if truth is not None:
         score = iou(person, truth)
         assert score >= PORTRAIT_MIN_IOU, f"{name}: person IoU {score:.3f} < {PORTRAIT_MIN_IOU}"
     else:
         fraction = box_fraction(person, ASTRONAUT_FACE, width / 512)
         assert fraction >= 0.85, f"{name}: only {fraction:.0%} of the face is person"
-        reference = keras_person_mask(path)
-        agreement = iou(person, reference)
+        reference = keras_person_probability(path)
+        agreement = iou(person, reference > 0.5)
         assert agreement >= PARITY_MIN_IOU, f"{name}: browser vs Keras mask IoU {agreement:.3f}"
+        difference = float(np.abs(probability - reference).mean())
+        assert difference < PARITY_MAX_MEAN_DIFFERENCE, f"{name}: browser vs Keras probability differs by {difference:.4f}"
+        sizes = app.evaluate("() => window.greenscreen.segmenters.photo.photoSizes")
+        card_size = json.loads(EXPORTED_CARD.read_text())["input_size"]
+        assert sizes == [card_size] + extra_sizes(), f"the photo path ran {sizes}"
 
     # The model panel names the model that made this result: the photo model.
     assert app.evaluate("() => window.greenscreen.state.resultModel") == "photo"

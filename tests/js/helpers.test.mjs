@@ -95,6 +95,11 @@ test('model card summary tolerates partial cards', () => {
     ['mIoU portraits_test', '93.5 %'],
     ['mIoU coco_person_val', '71.2 %'],
   ]);
+  // The photo model's multi-scale passes show beside its own size.
+  assert.deepEqual(summarizeCard({ name: 'photo', input_size: [320, 320], extra_input_sizes: [[256, 256]] }), [
+    ['Model', 'photo'],
+    ['Input', '320×320 + 256×256'],
+  ]);
   assert.deepEqual(summarizeCard({ preset: 'tiramisu56', params: 142_000, metrics: { miou: 80 } }), [
     ['Model', 'tiramisu56'],
     ['Parameters', '142 k'],

@@ -1,17 +1,18 @@
-// node tests/parity_scripts/parity.mjs MODEL_DIR INPUT.npy OUTPUT.npy
+// node tests/parity_scripts/parity.mjs MODEL_DIR INPUT.npy OUTPUT.npy [GRAPH.json]
 //
 // Runs an exported TF.js graph model in Node on the pure-JS 'cpu' backend (tfjs-node does not
 // install here) and writes its output, so tests/test_convert.py can compare it with Keras.
-// Input: float32 .npy [N,H,W,3]; output: float32 .npy of the model's single output.
+// Input: float32 .npy [N,H,W,3]; output: float32 .npy of the model's single output. GRAPH.json
+// (default model.json) names another graph in the folder, e.g. an extra input size's model-HxW.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 /** A tf.io handler that reads model.json and its weight shards straight from disk. */
-function fileHandler(modelDir) {
+function fileHandler(modelDir, graphName = 'model.json') {
   return {
     async load() {
-      const modelJSON = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
+      const modelJSON = JSON.parse(readFileSync(join(modelDir, graphName), 'utf8'));
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
         const specs = manifest.flatMap((group) => group.weights);
         const shards = manifest.flatMap((group) => group.paths.map((p) => readFileSync(join(modelDir, p))));
@@ -51,14 +52,14 @@ export function writeNpy(path, shape, data) {
   writeFileSync(path, Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]));
 }
 
-async function main([modelDir, inputPath, outputPath]) {
+async function main([modelDir, inputPath, outputPath, graphName]) {
   if (!modelDir || !inputPath || !outputPath) {
     console.error('usage: node tests/parity_scripts/parity.mjs MODEL_DIR INPUT.npy OUTPUT.npy');
     process.exit(2);
   }
   await tf.setBackend('cpu');
   if (tf.getBackend() !== 'cpu') throw new Error(`backend is ${tf.getBackend()}, wanted cpu`);
-  const model = await tf.loadGraphModel(fileHandler(modelDir));
+  const model = await tf.loadGraphModel(fileHandler(modelDir, graphName));
   const input = readNpy(inputPath);
   const output = tf.tidy(() => model.execute(tf.tensor(input.data, input.shape, 'float32')));
   writeNpy(outputPath, output.shape, await output.data());

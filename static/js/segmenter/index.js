@@ -21,6 +21,11 @@
 // Contract (docs/model-contract.md): input float32 [1, H, W, 3] RGB 0–255, the whole frame stretched
 // to H×W with bilinear filtering; output the person probability [1, H, W, 1] (our exports) or a
 // softmax [1, H, W, 2] with channel 1 = person.
+//
+// Multi-scale photos: when the card lists `extra_input_sizes` (the photo model: 256×256 beside its
+// 320×320), the photo path also runs model-HxW.json (the same weights: it reads model.json's shards),
+// stretches that map bilinearly to H×W and averages it in (greenscreen.predict's extra_models does the
+// same in Python). The video path never does: it runs at the model's own size only.
 
 import { createCpuPreparer, createFramePreparer } from '../frame/prepare.js';
 import { createGLKit } from '../gl/kit.js';
@@ -28,7 +33,7 @@ import { DEFAULT_VIDEO_CONFIG, modelLocation, validateSegmenterConfig, validateV
 import { modelMessages } from '../base/messages.js';
 import { selectBackend, sharedWebGLContext, tfGlobal, webglCanvasOf } from './backend.js';
 import { installFastConcat } from './fastConcat.js';
-import { fetchModelArtifacts, fetchModelCard } from './modelFiles.js';
+import { fetchModelArtifacts, fetchModelCard, loadExtraSizes } from './modelFiles.js';
 import { createTemporalState } from './smoothing.js';
 import { installFastTransposedConv, releasePackedFilters } from './transposedConv.js';
 import { createCanvas } from '../base/canvas.js';
@@ -74,8 +79,9 @@ export async function createSegmenter({
     installFastConcat(tf);
   }
 
+  const shards = new Map(); // shard URL -> bytes: the extra-size graphs read the main graph's shards
   const [artifacts, card] = await Promise.all([
-    fetchModelArtifacts(tf, modelUrl, { onProgress, folder }),
+    fetchModelArtifacts(tf, modelUrl, { onProgress, folder, shards }),
     fetchModelCard(cardUrl),
   ]);
   const model = await tf.loadGraphModel({ load: async () => artifacts });
@@ -101,12 +107,24 @@ export async function createSegmenter({
   }
 
   const modelSize = { width, height };
+  // The photo path's other sizes ({model, width, height, personMap}), each checked like the main graph.
+  const extras = await loadExtraSizes(tf, { modelUrl, card, folder, shards }).catch((error) => {
+    model.dispose();
+    throw error;
+  });
+  const personMapOf = (graph, h, w) => (input) => tf.tidy(() => {
+    const output = firstOutput(graph.execute(input));
+    const person = output.shape[3] === 1 ? output : output.slice([0, 0, 0, 1], [1, h, w, 1]);
+    return person.reshape([h, w]);
+  });
+  for (const extra of extras) extra.personMap = personMapOf(extra.model, extra.height, extra.width);
+  shards.clear(); // every graph has its weights now
   const tfGl = backend === 'webgl' ? tf.backend().gpgpu?.gl ?? null : null;
   // TF.js computes in the page's own WebGL context: video masks can stay there for the compositor
   // (laid out a mask row a texel row, four values a texel: the width must divide by 4).
   const masksStayOnGPU = tfGl !== null && tfGl === sharedWebGLContext(tf) && width % 4 === 0;
-  const rgb = new Float32Array(height * width * 3); // reused for inputs read back as pixels
-  let ownPreparer = null; // for sources nobody prepared (a Canvas2D page, the benchmark, tests)
+  const rgbBySize = new Map(); // 'WxH' -> Float32Array, reused for inputs read back as pixels
+  const ownPreparers = new Map(); // 'WxH' -> a preparer for sources nobody prepared at that size
   let ownKit = null;
   let queue = Promise.resolve();
   let disposed = false;
@@ -126,44 +144,46 @@ export async function createSegmenter({
     ? (input) => firstOutput(model.execute(input)).reshape([height, width])
     : (input) => firstOutput(model.execute(input)).slice([0, 0, 0, 1], [1, height, width, 1]).reshape([height, width]);
 
-  /** Prepare a source nobody prepared: in TF.js's own GL context on WebGL, else in a small one of our own. */
-  function prepareHere(source) {
-    if (!ownPreparer) {
-      const gl = tfGl ?? createCanvas().getContext('webgl2');
-      if (gl) {
-        ownKit = createGLKit(gl);
-        ownPreparer = createFramePreparer({ kit: ownKit, modelSize });
-      } else {
-        ownPreparer = createCpuPreparer({ modelSize }); // no WebGL2 at all
-      }
+  /** Prepare a source nobody prepared at `size`: in TF.js's own GL context on WebGL, else in a small one of our own. */
+  function prepareHere(source, size) {
+    const key = `${size.width}x${size.height}`;
+    if (!ownPreparers.has(key)) {
+      const gl = ownKit?.gl ?? tfGl ?? createCanvas().getContext('webgl2');
+      if (gl && !ownKit) ownKit = createGLKit(gl);
+      ownPreparers.set(key, gl ? createFramePreparer({ kit: ownKit, modelSize: size })
+        : createCpuPreparer({ modelSize: size })); // no WebGL2 at all
     }
-    return ownPreparer.prepare(source);
+    return ownPreparers.get(key).prepare(source);
   }
 
-  /** Model-size RGBA bytes as float32 [1, H, W, 3] 0–255 (no int32 tensor and cast). */
-  function pixelsAsTensor(rgba) {
+  /** size-RGBA bytes as float32 [1, H, W, 3] 0–255 (no int32 tensor and cast). */
+  function pixelsAsTensor(rgba, size) {
+    const key = `${size.width}x${size.height}`;
+    if (!rgbBySize.has(key)) rgbBySize.set(key, new Float32Array(size.height * size.width * 3));
+    const rgb = rgbBySize.get(key);
     for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
       rgb[i] = rgba[j];
       rgb[i + 1] = rgba[j + 1];
       rgb[i + 2] = rgba[j + 2];
     }
-    return tf.tensor4d(rgb, [1, height, width, 3], 'float32'); // copies rgb into the backend
+    return tf.tensor4d(rgb, [1, size.height, size.width, 3], 'float32'); // copies rgb into the backend
   }
 
   /**
-   * The model's input, float32 [1, H, W, 3] 0–255, from a frame prepared for this size (by the
-   * compositor: frame/prepare.js) or from any source, which is prepared here. A prepared frame in
-   * TF.js's own context is read as a texture (no copy through the CPU). Call inside tf.tidy.
+   * A graph's input, float32 [1, H, W, 3] 0–255 at `size` (the model's own by default), from a frame
+   * prepared for that size (by the compositor: frame/prepare.js) or from any source, which is prepared
+   * here. A prepared frame in TF.js's own context is read as a texture (no copy through the CPU). Call
+   * inside tf.tidy.
    */
-  function inputTensor(input) {
+  function inputTensor(input, size = modelSize) {
     const given = input?.model !== undefined ? input : null;
-    const ready = given?.model?.width === width && given.model.height === height;
-    const { model: prepared } = ready ? given : prepareHere(given ? given.source : input);
+    const ready = given?.model?.width === size.width && given.model.height === size.height;
+    const { model: prepared } = ready ? given : prepareHere(given ? given.source : input, size);
     if (prepared.gl !== null && prepared.gl === tfGl) {
-      const texture = { texture: prepared.texture, width, height, channels: 'RGB' };
-      return tf.tensor(texture, [height, width, 3], 'float32').mul(255).expandDims(0);
+      const texture = { texture: prepared.texture, width: size.width, height: size.height, channels: 'RGB' };
+      return tf.tensor(texture, [size.height, size.width, 3], 'float32').mul(255).expandDims(0);
     }
-    return pixelsAsTensor(prepared.read());
+    return pixelsAsTensor(prepared.read(), size);
   }
 
   function releaseVideoGPUMask() {
@@ -203,15 +223,25 @@ export async function createSegmenter({
     return { data: await person.data(), width, height, model: config.model };
   }
 
+  /** One graph's map for a photo, with its mirrored pass when `flip`. Call inside tf.tidy. */
+  function photoMap(map, input, flip) {
+    const plain = map(input);
+    if (!flip) return plain;
+    // Test-time augmentation: segment the mirrored image too, mirror its map back, average.
+    const mirrored = map(tf.reverse(input, 2)).reverse(1);
+    return plain.add(mirrored).div(2);
+  }
+
   async function runPhoto(source, { flip = false } = {}) {
     checkUsable();
     const person = tf.tidy(() => {
-      const input = inputTensor(source);
-      const plain = personMap(input);
-      if (!flip) return plain;
-      // Test-time augmentation: segment the mirrored image too, mirror its map back, average.
-      const mirrored = personMap(tf.reverse(input, 2)).reverse(1);
-      return plain.add(mirrored).div(2);
+      let sum = photoMap(personMap, inputTensor(source), flip);
+      for (const extra of extras) {
+        const map = photoMap(extra.personMap, inputTensor(source, extra), flip);
+        // Back to the model's size (half-pixel centres: PIL's bilinear upscaling, as in Python).
+        sum = sum.add(tf.image.resizeBilinear(map.expandDims(2), [height, width], false, true).squeeze([2]));
+      }
+      return extras.length ? sum.div(1 + extras.length) : sum;
     });
     try {
       return await readMask(person);
@@ -239,6 +269,8 @@ export async function createSegmenter({
     model: config.model,
     backend,
     inputSize: [height, width],
+    /** Every input size the photo path runs ([H, W] first, then the card's extra sizes). */
+    photoSizes: [[height, width], ...extras.map((extra) => [extra.height, extra.width])],
     modelUrl,
     card,
     /** A photo or any single image: no state from earlier calls; `flip` adds the mirrored pass. */
@@ -265,7 +297,7 @@ export async function createSegmenter({
       try {
         releaseVideoGPUMask();
         video.dispose();
-        ownPreparer?.cleanUp();
+        for (const preparer of ownPreparers.values()) preparer.cleanUp();
         ownKit?.cleanUp();
         if (ownKit && ownKit.gl !== tfGl) ownKit.gl.getExtension('WEBGL_lose_context')?.loseContext(); // our own small context
       } catch (error) {
@@ -273,6 +305,7 @@ export async function createSegmenter({
       }
       try {
         model.dispose();
+        for (const extra of extras) extra.model.dispose();
       } catch (error) {
         console.warn('Disposing the model failed:', error); // e.g. its WebGL context is gone
       }

@@ -54,9 +54,11 @@ async function fetchShard(url, onBytes, folder) {
 
 /**
  * model.json and its shards as tf.io ModelArtifacts. `folder` (e.g. "static/model/live") is where
- * the files live on disk, for the messages; onProgress(fraction 0–1) counts weight bytes.
+ * the files live on disk, for the messages; onProgress(fraction 0–1) counts weight bytes. `shards`
+ * (a Map, URL → bytes) keeps every shard fetched, so a second graph reading the same shards (an extra
+ * input size: loadExtraSizes) fetches none of them again.
  */
-export async function fetchModelArtifacts(tf, modelUrl, { onProgress = () => {}, folder = null } = {}) {
+export async function fetchModelArtifacts(tf, modelUrl, { onProgress = () => {}, folder = null, shards = new Map() } = {}) {
   const absoluteUrl = new URL(modelUrl, globalThis.location?.href);
   const response = await fetchOrExplain(modelUrl, modelMessages.missing, folder);
   let modelJson;
@@ -88,7 +90,9 @@ export async function fetchModelArtifacts(tf, modelUrl, { onProgress = () => {},
           received += n;
           if (total > 0) onProgress(Math.min(received / total, 1));
         };
-        parts.push(await fetchShard(url, onBytes, folder));
+        if (!shards.has(url)) shards.set(url, await fetchShard(url, onBytes, folder));
+        else onBytes(shards.get(url).byteLength);
+        parts.push(shards.get(url));
       }
       const got = parts.reduce((sum, part) => sum + part.byteLength, 0);
       if (group.expected !== null && got !== group.expected) {
@@ -111,4 +115,37 @@ export async function fetchModelCard(cardUrl) {
   } catch {
     return null;
   }
+}
+
+/**
+ * The graphs of the card's `extra_input_sizes` beside modelUrl (model-HxW.json: the same weights at
+ * another size, reading the main graph's shards from `shards`), each run once on zeros to check its
+ * output and compile it: [{model, width, height}]. A card without them gives [].
+ */
+export async function loadExtraSizes(tf, { modelUrl, card, folder = null, shards = new Map() }) {
+  const sizes = Array.isArray(card?.extra_input_sizes) ? card.extra_input_sizes : [];
+  const extras = [];
+  try {
+    for (const size of sizes) {
+      const [height, width] = size ?? [];
+      if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0) {
+        throw new Error(modelMessages.unreadable(modelUrl, `extra_input_sizes holds ${JSON.stringify(size)}`, folder));
+      }
+      const url = new URL(`model-${height}x${width}.json`, new URL(modelUrl, globalThis.location?.href)).href;
+      const artifacts = await fetchModelArtifacts(tf, url, { folder, shards });
+      const model = await tf.loadGraphModel({ load: async () => artifacts });
+      extras.push({ model, width, height });
+      const shape = tf.tidy(() => {
+        const output = model.execute(tf.zeros([1, height, width, 3]));
+        return (Array.isArray(output) ? output[0] : output).shape;
+      });
+      if (shape[1] !== height || shape[2] !== width) {
+        throw new Error(modelMessages.badOutput(url, shape, [1, height, width, shape[3]], folder));
+      }
+    }
+  } catch (error) {
+    for (const extra of extras) extra.model.dispose();
+    throw error;
+  }
+  return extras;
 }

@@ -44,7 +44,9 @@ export function summarizeCard(card) {
   const name = card.name ?? card.preset;
   if (name) rows.push(['Model', card.preset && card.name && card.preset !== card.name ? `${card.name} (${card.preset})` : String(name)]);
   const size = card.input_size;
-  if (Array.isArray(size) && size.length === 2) rows.push(['Input', `${size[0]}×${size[1]}`]);
+  const extra = (Array.isArray(card.extra_input_sizes) ? card.extra_input_sizes : [])
+    .map((other) => ` + ${other[0]}×${other[1]}`).join('');
+  if (Array.isArray(size) && size.length === 2) rows.push(['Input', `${size[0]}×${size[1]}${extra}`]);
   const params = formatCount(card.params);
   if (params) rows.push(['Parameters', params]);
   const flops = formatCount(card.flops);
