@@ -4,7 +4,8 @@ Turns a finished training run into a shipped model, in one step:
 1. loads RUN_DIR/best.keras (re-targeted to --size if given); or a shipped model again (models/NAME.keras, with
    the card beside it: its run folders are gone, so its stages come from that card), e.g. at another --size,
 2. scores it as the page uses it (greenscreen.evaluate: stretch, bilinear upsample; with and without
-   flip TTA) on portraits/test and the 120 filter-passing COCO-person photos,
+   flip TTA, and with the extra input sizes card.TARGETS gives the model: the photo model's 256x256 pass) on
+   portraits/test and the 120 filter-passing COCO-person photos,
 3. writes models/NAME.keras and models/NAME.card.json — the card (greenscreen.export.card, which owns
    both cards) is built once, from what the run folders recorded (every stage of the lineage: data,
    options, machine, minutes), the encoder's provenance and licence, and the scores,

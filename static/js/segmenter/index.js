@@ -247,6 +247,24 @@ export async function createSegmenter({
       return await readMask(person);
     } finally {
       person.dispose();
+      releaseExtraPreparers();
+    }
+  }
+
+  /**
+   * The extra sizes' preparers hold the whole photo in a texture of their own (48 MB for 12 MP) in the
+   * page's GL context: let them go once the photo's mask is read; the next photo makes them again.
+   */
+  function releaseExtraPreparers() {
+    for (const extra of extras) {
+      const key = `${extra.width}x${extra.height}`;
+      ownPreparers.get(key)?.cleanUp();
+      ownPreparers.delete(key);
+    }
+    if (ownKit && ownPreparers.size === 0) {
+      ownKit.cleanUp();
+      if (ownKit.gl !== tfGl) ownKit.gl.getExtension('WEBGL_lose_context')?.loseContext(); // our own small context
+      ownKit = null;
     }
   }
 
