@@ -56,6 +56,19 @@ function firstOutput(output) {
 }
 
 /**
+ * Person probability [H, W] of a graph for a batch-of-one float input: our exports give it alone
+ * ([1, H, W, 1], the softmax folded at export); a graph converted straight from a Keras model gives the
+ * softmax ([1, H, W, 2], channel 1 = person). Call inside tf.tidy.
+ */
+function personMapOf(graph, height, width) {
+  return (input) => {
+    const output = firstOutput(graph.execute(input));
+    const person = output.shape[3] === 1 ? output : output.slice([0, 0, 0, 1], [1, height, width, 1]);
+    return person.reshape([height, width]);
+  };
+}
+
+/**
  * Create a segmenter. Options: model ('live' | 'photo'), modelUrl (another folder's model.json),
  * backend ('webgl' | 'wasm'), onProgress(fraction 0–1), onNotice(message), onContextLost() (the
  * GPU dropped the WebGL context: make a new segmenter with freshBackend: true).
@@ -112,11 +125,6 @@ export async function createSegmenter({
     model.dispose();
     throw error;
   });
-  const personMapOf = (graph, h, w) => (input) => tf.tidy(() => {
-    const output = firstOutput(graph.execute(input));
-    const person = output.shape[3] === 1 ? output : output.slice([0, 0, 0, 1], [1, h, w, 1]);
-    return person.reshape([h, w]);
-  });
   for (const extra of extras) extra.personMap = personMapOf(extra.model, extra.height, extra.width);
   shards.clear(); // every graph has its weights now
   const tfGl = backend === 'webgl' ? tf.backend().gpgpu?.gl ?? null : null;
@@ -140,9 +148,7 @@ export async function createSegmenter({
   glCanvas?.addEventListener('webglcontextlost', handleContextLost);
 
   /** Person probability [H, W] for a batch-of-one float input; call inside tf.tidy. */
-  const personMap = outputChannels === 1
-    ? (input) => firstOutput(model.execute(input)).reshape([height, width])
-    : (input) => firstOutput(model.execute(input)).slice([0, 0, 0, 1], [1, height, width, 1]).reshape([height, width]);
+  const personMap = personMapOf(model, height, width);
 
   /** Prepare a source nobody prepared at `size`: in TF.js's own GL context on WebGL, else in a small one of our own. */
   function prepareHere(source, size) {
