@@ -51,15 +51,21 @@ def data_specs(args) -> list[str]:
     return [expand(spec) for spec in specs]
 
 
-def boxed_probability(model, image, boxes, tta: bool):
-    """The teacher's map of a photo with person boxes: the whole photo, and a crop around each person."""
+def boxed_probability(model, image, boxes, tta: bool, pad_to: int = 0):
+    """The teacher's map of a photo with person boxes: the whole photo, and a crop around each person.
+
+    pad_to: run the views in batches of exactly this many (padded), so the model sees one shape."""
     from greenscreen.data.boxes import CROP_MARGIN, combine, region, usable
     from greenscreen.predict import person_probabilities
 
     regions = [region(box, image.shape[:2], CROP_MARGIN) for box in usable(boxes, image.shape[:2])]
     views = [image] + [image[top:bottom, left:right] for top, left, bottom, right in regions]
-    # One batch of exactly the photo and its crops: padding to a fixed batch would run up to 8x the passes.
-    maps = person_probabilities(model, views, flip_tta=tta, batch_size=len(views))
+    # On the CPU, one batch of exactly the photo and its crops: padding to a fixed batch would run up to 8x
+    # the passes. Under JAX every new batch size is a new XLA compilation, dearer than the padding.
+    if pad_to:
+        maps = person_probabilities(model, views, flip_tta=tta, batch_size=pad_to, fixed_batch=True)
+    else:
+        maps = person_probabilities(model, views, flip_tta=tta, batch_size=len(views))
     return combine(maps[0], list(zip(regions, maps[1:])), boxes)
 
 
@@ -103,11 +109,19 @@ def label_boxed(model, source, maps, indices, tta: bool, batch_size: int) -> int
         except DataError as error:
             source.skip(i, error)
             continue
-        maps.save(source.name(i), boxed_probability(model, image, source.boxes_of(source.name(i)), tta))
+        pad_to = batch_size if fixed_shapes() else 0
+        maps.save(source.name(i), boxed_probability(model, image, source.boxes_of(source.name(i)), tta, pad_to))
         written += 1
         if done % batch_size == 0 or done == len(indices):
             print(f"{source.path}: {done}/{len(indices)} (with a crop per person box)", flush=True)
     return written
+
+
+def fixed_shapes() -> bool:
+    """True where each new input shape costs a compilation (the JAX backend: the GPU route)."""
+    import keras
+
+    return keras.backend.backend() == "jax"
 
 
 def file_sha256(path) -> str:

@@ -68,3 +68,21 @@ def test_a_box_guided_map_takes_the_crops_inside_boxes_and_is_background_outside
     assert result[12, 22] == pytest.approx(0.3)  # inside the box where the crop says less: the whole map's
     assert result[5, 100] == 0 and result[95, 190] == 0  # outside every box: background
     assert result[50, 150] == pytest.approx(0.3)  # the tiny box still keeps what the whole map saw
+
+
+def test_pack_copies_photos_without_masks_with_their_boxes_scaled(tmp_path, capsys):
+    import json
+
+    from greenscreen.data.__main__ import main
+
+    root = photo_folder(tmp_path / "people")  # 64x48 photos, a [1, 2, 10, 20] box each
+    out = tmp_path / "packed"
+    assert main(["pack", f"{root}:unlabeled", "--out", str(out), "--max-side", "32"]) == 0
+    packed_root = out / "people" if (out / "people").is_dir() else next(out.iterdir())
+    assert not (packed_root / "masks").exists()
+    packed = open_source(f"{packed_root}:unlabeled", allow_unlabeled=True)
+    assert len(packed) == 4
+    image, mask = packed.load(0)
+    assert image.shape == (24, 32, 3) and mask is None
+    boxes = json.loads((packed_root / "person_boxes.json").read_text())["boxes"]
+    assert boxes[packed.name(0)] == [[0.5, 1.0, 5.0, 10.0]]  # in the shrunk photo's pixels

@@ -124,3 +124,16 @@ def test_maps_of_an_unrecorded_teacher_are_refused(tiny_run, tmp_path, capsys):
     assert teach.main(["--model", str(tiny_run.model), "--data", str(data), "--out", str(maps_dir)]) == 2
     assert "no teacher.json" in capsys.readouterr().err
     assert sorted(path.name for path in maps_dir.iterdir()) == ["somesource"]
+
+
+def test_a_boxed_photo_padded_to_one_batch_shape_gets_the_same_map(tiny_run):
+    """Under JAX the teacher pads a photo's views to one batch shape (a new shape is a new compilation):
+    the padding must not change the map."""
+    import keras
+
+    model = keras.saving.load_model(tiny_run.path / "best.keras", compile=False)
+    image = (np.random.default_rng(0).random((40, 60, 3)) * 255).astype(np.uint8)
+    boxes = [[5, 4, 20, 30], [30, 6, 22, 30]]
+    exact = teach.boxed_probability(model, image, boxes, tta=True)
+    padded = teach.boxed_probability(model, image, boxes, tta=True, pad_to=8)
+    assert np.allclose(exact, padded, atol=1e-5)

@@ -133,7 +133,8 @@ def run_pack(args) -> None:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise DataError(f"--out {out} is not a folder")
-    sources = [open_source(spec, rules=_rules(args)) for spec in args.specs]  # fail before writing anything
+    # fail before writing anything; photos without masks are copied with their person boxes
+    sources = [open_source(spec, rules=_rules(args), allow_unlabeled=True) for spec in args.specs]
     for source in sources:
         source.report_problems()
     # All or nothing: copies are written to a hidden folder inside OUT and renamed into place at the end,
