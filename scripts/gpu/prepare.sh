@@ -22,9 +22,5 @@ mkdir -p .pack/weights
 "$PY" -c "from greenscreen.encoders.weights import imagenet_weights, cached_path; imagenet_weights('efficientnet_lite0'); print(cached_path('efficientnet_lite0'))" \
     | xargs -I{} cp {} .pack/weights/
 
-rm -rf .whl && mkdir -p .whl
-keras_version=$("$PY" -c "import keras; print(keras.__version__)")
-"$PY" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
-    -d .whl "keras==$keras_version" namex optree
+bash scripts/gpu/wheels.sh
 du -sh .pack .whl
