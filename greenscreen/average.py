@@ -5,11 +5,16 @@ checkpoints of one preset, e.g. the best and last epochs of a campaign's stages,
 Averaging checkpoints of one basin often lands nearer its centre than any of them (Wortsman et al. 2022,
 "Model soups"; Izmailov et al. 2018, SWA); whether it does here is measured with greenscreen.evaluate
 (bench/README.md, *Inference-time levers*). The result takes the first checkpoint's input size.
+
+OUT.card.json beside the result records where its weights came from: the checkpoints, and every training
+stage behind them (a run folder's lineage, or the card beside a shipped model), so `greenscreen ship OUT.keras`
+writes a card that says how the soup was trained. Checkpoints whose training is not on record give no card.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -48,6 +53,32 @@ def average_checkpoints(paths: list[Path], out: Path):
     return model
 
 
+def checkpoint_stages(path: Path) -> list[dict] | None:
+    """The training stages behind a checkpoint: its run folder's lineage (best.keras or last.keras of a run), or
+    the stages of the card beside it (a shipped or averaged model); None when neither is on record."""
+    from greenscreen.ship import lineage_stages, shipped_stages
+
+    if (path.parent / "config.json").is_file() and (path.parent / "best.keras").is_file():
+        from greenscreen.run_folder import RunFolder
+
+        return lineage_stages(RunFolder(path.parent))
+    if path.with_suffix(".card.json").is_file():
+        return shipped_stages(path)
+    return None
+
+
+def soup_card(paths: list[Path]) -> dict | None:
+    """OUT.card.json's content: the checkpoints and the union of their stages (each run once, in order)."""
+    stages: dict[str, dict] = {}
+    for path in paths:
+        found = checkpoint_stages(path)
+        if found is None:
+            return None
+        for stage in found:
+            stages.setdefault(os.path.normpath(stage["run"]), stage)
+    return {"averaged_from": [str(path) for path in paths], "training": {"stages": list(stages.values())}}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m greenscreen.average", description=__doc__.split("\n\n")[1])
     parser.add_argument("out", type=Path, help="the averaged model (.keras)")
@@ -64,6 +95,13 @@ def main(argv=None) -> int:
             check_keras_file(path)
         model = average_checkpoints(args.checkpoints, args.out)
         print(f"wrote {args.out}: {model.name}, the mean of {len(args.checkpoints)} checkpoints")
+        record, card_path = soup_card(args.checkpoints), args.out.with_suffix(".card.json")
+        if record is None:
+            card_path.unlink(missing_ok=True)
+            print("no card: the training of some checkpoints is not on record (no run folder, no card beside)")
+        else:
+            card_path.write_text(json.dumps(record, indent=2) + "\n")
+            print(f"wrote {card_path}: {len(record['training']['stages'])} training stages behind it")
         return 0
 
     return run_command(run)

@@ -88,6 +88,14 @@ def weights_and_stages(path: Path) -> tuple[Path, list[dict]]:
     return run.best, lineage_stages(run)
 
 
+def averaged_from(path: Path) -> list[str] | None:
+    """The checkpoints a model soup (greenscreen.average) was averaged from, as the card beside it says."""
+    model_card = path.with_suffix(".card.json")
+    if path.suffix != ".keras" or not model_card.is_file():
+        return None
+    return json.loads(model_card.read_text()).get("averaged_from")
+
+
 def shipped_ancestry(start: str, own_runs: set[str]) -> list[dict]:
     """The stages behind a shipped model a run started from (models/NAME.keras), read from its card.
 
@@ -156,7 +164,8 @@ def ship(args) -> int:
         name=args.name, preset=model.name, input_size=model_input_size(model),
         encoder=card.encoder_facts(preset_config(model.name)), stages=stages,
         metrics=score_for_card(model, args.name, specs), flops=count_flops(model),
-        shipped=datetime.date.today().isoformat(), description=args.description)
+        shipped=datetime.date.today().isoformat(), description=args.description,
+        averaged_from=averaged_from(args.run))
     same_file = weights.resolve() == (root / "models" / f"{args.name}.keras").resolve() and not args.size
     saved = save_shipped(model, model_card, root / "models", args.name, keep_model=same_file)
     if args.no_export:

@@ -58,3 +58,35 @@ def test_bad_arguments_are_one_line(tmp_path, capsys, monkeypatch, args, message
     monkeypatch.chdir(tmp_path)
     assert average.main(args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_soup_of_run_checkpoints_records_them_and_their_stages(tiny_run, tmp_path, capsys):
+    import json
+
+    from greenscreen.export import card
+
+    out = tmp_path / "soup.keras"
+    assert average.main([str(out), str(tiny_run.path / "best.keras"), str(tiny_run.path / "last.keras")]) == 0
+    record = json.loads(out.with_suffix(".card.json").read_text())
+    assert record["averaged_from"] == [str(tiny_run.path / "best.keras"), str(tiny_run.path / "last.keras")]
+    assert [stage["run"] for stage in record["training"]["stages"]] == [str(tiny_run.path)]  # once, not twice
+    # ship reads it: the card says the weights are a soup, of which checkpoints
+    from greenscreen.ship import averaged_from, weights_and_stages
+
+    weights, stages = weights_and_stages(out)
+    model_card = card.training_card(name="live", preset="tiramisu_tiny", input_size=(32, 32), encoder=None,
+                                    stages=stages, metrics={}, flops=None, shipped="2026-12-04",
+                                    averaged_from=averaged_from(out))
+    assert model_card["training"]["averaged_from"] == record["averaged_from"]
+    assert "mean of 2 checkpoints" in model_card["description"]
+
+
+def test_a_soup_of_checkpoints_without_records_gets_no_card(tiny_run, tmp_path, capsys):
+    import shutil
+
+    for name in ("a", "b"):
+        shutil.copy(tiny_run.path / "best.keras", tmp_path / f"{name}.keras")
+    out = tmp_path / "soup.keras"
+    assert average.main([str(out), str(tmp_path / "a.keras"), str(tmp_path / "b.keras")]) == 0
+    assert out.is_file() and not out.with_suffix(".card.json").exists()
+    assert "not on record" in capsys.readouterr().out

@@ -146,12 +146,19 @@ def page_passes_text(name: str) -> str:
 
 
 def training_card(*, name: str, preset: str, input_size: tuple[int, int], encoder: dict | None, stages: list[dict],
-                  metrics: dict, flops: int | None, shipped: str, description: str | None = None) -> dict:
-    """models/NAME.card.json: what the run folders recorded, the encoder's provenance and the scores."""
+                  metrics: dict, flops: int | None, shipped: str, description: str | None = None,
+                  averaged_from: list[str] | None = None) -> dict:
+    """models/NAME.card.json: what the run folders recorded, the encoder's provenance and the scores.
+
+    averaged_from: the checkpoints of a model soup (greenscreen.average), whose stages are all in `stages`."""
     how = ("mean per-image person IoU at threshold 0.5 (percent), whole photo stretched to the input, bilinear "
            "upsampling to full size, " + page_passes_text(name) + "; greenscreen.evaluate")
     extra_sizes = [list(size) for size in TARGETS[name]["extra_sizes"]]
-    trained_size = stages[-1].get("input_size") if stages else None
+    # A soup's checkpoints may have trained at several sizes: its stages say which.
+    trained_size = stages[-1].get("input_size") if stages and not averaged_from else None
+    if averaged_from:
+        description = description or (describe(name, preset, encoder, stages) + f" Its weights are the element-wise "
+                                       f"mean of {len(averaged_from)} checkpoints of these stages (a model soup).")
     return {
         "name": name,
         "description": description or describe(name, preset, encoder, stages),
@@ -167,6 +174,7 @@ def training_card(*, name: str, preset: str, input_size: tuple[int, int], encode
             "samples_seen": sum(stage["samples_seen"] for stage in stages),
             "augmentation": AUGMENTATION,
             "stages": stages,
+            **({"averaged_from": list(averaged_from)} if averaged_from else {}),
         },
         "data": {"test": TEST_DATA},
         "licences": data_licences(stages),
