@@ -4,15 +4,17 @@
 
 On the GPU host the augmenting threads, not the GPU, bound a small model's step, so timing a few
 batches of the config's own training data (its threads, its teacher maps) sizes the run so that its
-cosine schedule ends inside the device call. MARGIN leaves room for the model's compilation and the
-per-epoch validation; a run that still runs long is stopped by train.sh's timeout at its last epoch.
+cosine schedule ends inside the device call. COMPILE_SECONDS is the first epoch's XLA compilation (221 s
+on an H200 with two runs compiling at once, 2026-12-04); MARGIN leaves room for the per-epoch validation.
+A run that still runs long is stopped by its timeout after its last whole epoch.
 """
 
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-MARGIN = 0.7
+COMPILE_SECONDS = 240
+MARGIN = 0.85
 PROBE_BATCHES = 24
 
 
@@ -30,7 +32,7 @@ def main(config: str, seconds: float) -> int:
         list(pool.map(train_data.__getitem__, range(batches)))
     rate = batches * options["batch_size"] / (time.perf_counter() - started)
     per_epoch = len(train_data) * options["batch_size"]
-    epochs = max(1, int(seconds * MARGIN * rate / per_epoch))
+    epochs = max(1, int((seconds - COMPILE_SECONDS) * MARGIN * rate / per_epoch))
     print(f"{config}: {rate:.0f} samples/s over {batches} batches; {per_epoch} samples an epoch; "
           f"{epochs} epochs in {seconds:.0f} s", file=sys.stderr)
     print(epochs)
