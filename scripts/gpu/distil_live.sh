@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run ON the GPU machine (JAX, no TensorFlow) from the repo root, with .pack/ and .whl/ carried
-# (bash scripts/gpu/prepare_distil.sh made them here). One device call does the whole distillation:
+# (bash scripts/gpu/prepare_distil.sh made them here). One device call does the whole distillation, or
+# two: where the maps outlast their share (~5.5 min for coco-unlabeled on an H200), the call ends with
+# "teacher maps incomplete"; call again while the machine is warm and it trains on the finished maps.
 #
 #   bash scripts/gpu/distil_live.sh [SECONDS]          (default 540: a 600 s call, with room to copy)
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run HERE before the GPU call of scripts/gpu/distil_live.sh: packs what it needs into folders git ignores.
 #
-#   bash scripts/gpu/prepare_distil.sh     # -> .pack/data.tar, .pack/models/{photo,live}.keras, .whl/
+#   bash scripts/gpu/prepare_distil.sh     # -> .pack/data.tar.gz, .pack/models/{photo,live}.keras, .whl/
 #
 # The device tool carries at most 64 MiB, the repository's tracked files included, so the photos are
 # sized for the live model (portraits 320 px on the long side, ccp and COCO 256, coco-unlabeled's busy
