@@ -137,3 +137,16 @@ def test_a_boxed_photo_padded_to_one_batch_shape_gets_the_same_map(tiny_run):
     exact = teach.boxed_probability(model, image, boxes, tta=True)
     padded = teach.boxed_probability(model, image, boxes, tta=True, pad_to=8)
     assert np.allclose(exact, padded, atol=1e-5)
+
+
+def test_photos_that_share_batches_of_views_get_their_own_maps(tiny_run):
+    import keras
+
+    model = keras.saving.load_model(tiny_run.path / "best.keras", compile=False)
+    rng = np.random.default_rng(1)
+    images = [(rng.random(shape) * 255).astype(np.uint8) for shape in ((40, 60, 3), (50, 30, 3), (36, 36, 3))]
+    boxes = [[[5, 4, 20, 30]], [[2, 3, 20, 30], [8, 10, 18, 25]], []]
+    together = teach.boxed_probabilities(model, images, boxes, tta=True, pad_to=4)
+    for image, its_boxes, found in zip(images, boxes, together):
+        assert found.shape == image.shape[:2]
+        assert np.allclose(found, teach.boxed_probability(model, image, its_boxes, tta=True), atol=1e-5)
