@@ -81,6 +81,20 @@ def boxed_probabilities(model, images, boxes_of_each, tta: bool, pad_to: int = 0
             for first, regions, boxes in layouts]
 
 
+def loaded(source, indices) -> tuple[list[str], list]:
+    """(names, photos) of the indices that load; the others are skipped by name (source.skip)."""
+    names, images = [], []
+    for i in indices:
+        try:
+            image, _ = source.load(i)
+        except DataError as error:
+            source.skip(i, error)
+            continue
+        names.append(source.name(i))
+        images.append(image)
+    return names, images
+
+
 def label(model, source, out: Path, tta: bool, batch_size: int) -> int:
     """Write the maps `source` lacks; returns how many were written."""
     from greenscreen.data.teacher import TeacherMaps
@@ -93,15 +107,7 @@ def label(model, source, out: Path, tta: bool, batch_size: int) -> int:
         return label_boxed(model, source, maps, indices, tta, batch_size)
     written = 0
     for start in range(0, len(indices), batch_size):
-        names, images = [], []
-        for i in indices[start:start + batch_size]:
-            try:
-                image, _ = source.load(i)
-            except DataError as error:
-                source.skip(i, error)
-                continue
-            names.append(source.name(i))
-            images.append(image)
+        names, images = loaded(source, indices[start:start + batch_size])
         if not images:
             continue
         for name, probability in zip(names, person_probabilities(model, images, flip_tta=tta,
@@ -119,15 +125,7 @@ def label_boxed(model, source, maps, indices, tta: bool, batch_size: int) -> int
     group = batch_size if pad_to else 1
     written = 0
     for start in range(0, len(indices), group):
-        names, images = [], []
-        for i in indices[start:start + group]:
-            try:
-                image, _ = source.load(i)
-            except DataError as error:
-                source.skip(i, error)
-                continue
-            names.append(source.name(i))
-            images.append(image)
+        names, images = loaded(source, indices[start:start + group])
         found = boxed_probabilities(model, images, [source.boxes_of(name) for name in names], tta, pad_to)
         for name, probability in zip(names, found):
             maps.save(name, probability)
