@@ -62,8 +62,8 @@ def boxed_probabilities(model, images, boxes_of_each, tta: bool, pad_to: int = 0
     pad_to: batches of exactly this many views, the last one padded, so the model sees one shape. Under JAX
     each new batch size is a new XLA compilation; padding each photo's few views to a batch of its own would
     instead spend most of the time moving padding (176 ms of host work a photo on the 2-core machine, 34 ms
-    when 16 photos share batches), so photos share batches. On the CPU
-    (pad_to 0) one batch holds exactly the views given.
+    when 16 photos share batches), so photos share batches. On the CPU (pad_to 0) one batch holds exactly
+    the views given.
     """
     from greenscreen.data.boxes import CROP_MARGIN, combine, region, usable
     from greenscreen.predict import person_probabilities
@@ -126,6 +126,8 @@ def label_boxed(model, source, maps, indices, tta: bool, batch_size: int) -> int
     written = 0
     for start in range(0, len(indices), group):
         names, images = loaded(source, indices[start:start + group])
+        if not images:
+            continue
         found = boxed_probabilities(model, images, [source.boxes_of(name) for name in names], tta, pad_to)
         for name, probability in zip(names, found):
             maps.save(name, probability)

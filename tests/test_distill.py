@@ -150,3 +150,15 @@ def test_photos_that_share_batches_of_views_get_their_own_maps(tiny_run):
     for image, its_boxes, found in zip(images, boxes, together):
         assert found.shape == image.shape[:2]
         assert np.allclose(found, teach.boxed_probability(model, image, its_boxes, tta=True), atol=1e-5)
+
+
+@pytest.mark.parametrize("backend_pads", [False, True], ids=["cpu-one-photo", "jax-shared-batches"])
+def test_an_unreadable_boxed_photo_is_skipped_by_name(tiny_run, tmp_path, capsys, monkeypatch, backend_pads):
+    people = photo_folder(tmp_path / "people")
+    (people / "images" / "p01.png").write_bytes(b"not a png")  # opens by name, fails once read
+    monkeypatch.setattr(teach, "fixed_shapes", lambda: backend_pads)
+    maps_dir = tmp_path / "maps"
+    assert teach.main(["--model", str(tiny_run.model), "--data", f"{people}:unlabeled", "--out", str(maps_dir),
+                       "--batch-size", "2"]) == 0
+    folder = maps_dir / source_key(open_source(f"{people}:unlabeled", allow_unlabeled=True))
+    assert sorted(p.name for p in folder.glob("*.png")) == ["p00.png", "p02.png", "p03.png"]

@@ -165,8 +165,8 @@ def run_pack(args) -> None:
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    for spec, label, written in zip(args.specs, used, counts):
-        print(f"{spec}: wrote {written} pairs to {out / label}")
+    for spec, source, label, written in zip(args.specs, sources, used, counts):
+        print(f"{spec}: wrote {written} {'pairs' if source.has_masks else 'photos'} to {out / label}")
 
 
 def main(argv=None) -> int:
