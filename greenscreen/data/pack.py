@@ -34,24 +34,21 @@ def pack_label(source: Source, used: set[str]) -> str:
     return unique
 
 
-def _shrink_pair(image: np.ndarray, mask: np.ndarray, max_side: int):
-    height, width = mask.shape
-    scale = min(1.0, max_side / max(height, width))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    photo = Image.fromarray(image)
-    matte = Image.fromarray(mask * np.uint8(255))
-    if size != (width, height):
-        photo = photo.resize(size, Image.Resampling.BILINEAR)
-        matte = matte.resize(size, Image.Resampling.BILINEAR).point(lambda v: 255 if v >= 128 else 0)
-    return photo, matte
-
-
 def _shrink_photo(image: np.ndarray, max_side: int) -> tuple[Image.Image, float]:
+    """The photo with its longer side at most `max_side`, and the scale applied."""
     height, width = image.shape[:2]
     scale = min(1.0, max_side / max(height, width))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     photo = Image.fromarray(image)
     return (photo.resize(size, Image.Resampling.BILINEAR) if size != (width, height) else photo), scale
+
+
+def _shrink_pair(image: np.ndarray, mask: np.ndarray, max_side: int):
+    photo, _ = _shrink_photo(image, max_side)
+    matte = Image.fromarray(mask * np.uint8(255))
+    if photo.size != matte.size:
+        matte = matte.resize(photo.size, Image.Resampling.BILINEAR).point(lambda v: 255 if v >= 128 else 0)
+    return photo, matte
 
 
 def pack_source(source: Source, out_dir, label: str, max_side: int = 320, quality: int = 90) -> int:

@@ -15,6 +15,8 @@ set -uo pipefail
 BUDGET=${1:-540}
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 left() { echo $((BUDGET - SECONDS)); }
+# The maps let a CPU session distil further without the teacher's hours: in 15 MB parts (16 MiB a file).
+send_maps() { tar -cf - -C runs teacher-photo-gpu | split -b 15M - "$OUT/teacher-maps.tar."; }
 python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax GREENSCREEN_DATA=/tmp/pack PYTHONUNBUFFERED=1 \
        TF_CPP_MIN_LOG_LEVEL=3 XLA_PYTHON_CLIENT_MEM_FRACTION=0.45
@@ -37,7 +39,7 @@ failed=0; for pid in "${pids[@]}"; do wait $pid || failed=1; done
 for log in /tmp/teach-*.log; do grep -v ": [0-9]*/[0-9]*" $log; done > "$OUT/teach.log"  # without progress lines
 cat "$OUT/teach.log"
 if [ $failed != 0 ]; then  # no training without every map; what was made still comes back
-  echo "teacher maps incomplete"; tar -cf - -C runs teacher-photo-gpu | split -b 15M - "$OUT/teacher-maps.tar."; exit 1
+  echo "teacher maps incomplete"; send_maps; exit 1
 fi
 
 echo "== epochs ($(left) s left)"
@@ -59,6 +61,5 @@ for size in 192 224; do
   tail -4 "$OUT/train-$size.log"
   tar -cf "$OUT/live-gpu-distil-$size.tar" --exclude previews -C runs live-gpu-distil-$size
 done
-# The maps let a CPU session distil further without the teacher's hours: in 15 MB parts (16 MiB a file).
-tar -cf - -C runs teacher-photo-gpu | split -b 15M - "$OUT/teacher-maps.tar."
+send_maps
 ls -la "$OUT"

@@ -1,6 +1,6 @@
 """How many epochs of a training config fit in SECONDS on this machine: the data pipeline's measured rate.
 
-    python scripts/gpu/epochs_for.py configs/live-gpu-192.json 360      # prints e.g. 41
+    python scripts/gpu/epochs_for.py configs/live-gpu-distil-192.json 480   # prints e.g. 19
 
 On the GPU host the augmenting threads, not the GPU, bound a small model's step, so timing a few
 batches of the config's own training data (its threads, its teacher maps) sizes the run so that its
