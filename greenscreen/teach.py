@@ -8,12 +8,16 @@ back to the photo's size). Photos that come with person boxes (coco-unlabeled's 
 also read crop by crop, one crop around each person, and are background outside every box
 (greenscreen.data.boxes). Maps that exist already are kept: an interrupted run continues. OUT/teacher.json
 holds the teacher file's SHA-256 from the start, so maps of two teachers never mix in one folder: a run
-with another model (a newly shipped models/photo.keras, say) is refused until OUT is removed.
+with another model (a newly shipped models/photo.keras, say) is refused until OUT is removed. Several teach
+processes may label different sources into one OUT side by side: each adds its own sources to teacher.json
+(under a lock), which is complete when every source named in it is.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -157,7 +161,7 @@ def check_same_teacher(out: Path, teacher: dict) -> None:
     """UsageError when OUT holds maps of another teacher (or of one not recorded): they must not mix."""
     record = out / "teacher.json"
     if not record.is_file():
-        if out.is_dir() and any(out.iterdir()):
+        if out.is_dir() and any(path.name != ".teacher.lock" for path in out.iterdir()):
             raise UsageError(f"{out} holds files but no teacher.json: its maps are of an unknown teacher; "
                              f"remove {out} or choose another --out")
         return
@@ -172,6 +176,36 @@ def check_same_teacher(out: Path, teacher: dict) -> None:
                          f"remove {out} or choose another --out")
 
 
+@contextlib.contextmanager
+def record_lock(out: Path):
+    """Only one teach process at a time reads and rewrites OUT/teacher.json."""
+    with open(out / ".teacher.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_record(out: Path, teacher: dict, described: list[dict], complete: bool) -> None:
+    """Adds this run's sources (each marked complete or not) to OUT/teacher.json, keeping the sources that
+    other runs into the same folder recorded; the folder is complete when every source in it is."""
+    record_path = out / "teacher.json"
+    with record_lock(out):
+        try:
+            before = json.loads(record_path.read_text())
+        except (OSError, ValueError):
+            before = {}
+        ours = {(entry["path"], entry.get("subset")) for entry in described}
+        kept = [{"complete": before.get("complete", False)} | entry for entry in before.get("data", [])
+                if (entry.get("path"), entry.get("subset")) not in ours]  # records from before this merge: folder-wide flag
+        data = kept + [entry | {"complete": complete} for entry in described]
+        record = teacher | {"data": data, "complete": all(entry["complete"] for entry in data)}
+        partial = record_path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(record, indent=2) + "\n")
+        partial.replace(record_path)  # a reader never sees half a file
+
+
 def run(args) -> int:
     specs = data_specs(args)
     sources = [open_source(spec, allow_unlabeled=True) for spec in specs]  # DataError: one line, before the model loads
@@ -181,13 +215,13 @@ def run(args) -> int:
     check_same_teacher(out, teacher)
     model = load_model_file(args.model)
     out.mkdir(parents=True, exist_ok=True)
-    record = teacher | {"model_name": model.name, "data": [source.describe() for source in sources]}
-    (out / "teacher.json").write_text(json.dumps(record | {"complete": False}, indent=2) + "\n")
+    teacher["model_name"] = model.name
+    write_record(out, teacher, [source.describe() for source in sources], complete=False)
     for source in sources:
         written = label(model, source, out, args.tta, args.batch_size)
         print(f"{source.path}: {written} new maps, {len(source)} in all", flush=True)
-    record["data"] = [source.describe() for source in sources]  # with the photos skipped on the way
-    (out / "teacher.json").write_text(json.dumps(record | {"complete": True}, indent=2) + "\n")
+    # Described again: with the photos skipped on the way.
+    write_record(out, teacher, [source.describe() for source in sources], complete=True)
     return 0
 
 

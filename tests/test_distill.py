@@ -126,6 +126,38 @@ def test_maps_of_an_unrecorded_teacher_are_refused(tiny_run, tmp_path, capsys):
     assert sorted(path.name for path in maps_dir.iterdir()) == ["somesource"]
 
 
+def test_teach_processes_sharing_a_folder_each_add_their_sources_to_its_record(tmp_path):
+    """distil_live.sh runs one teach process per source into one folder: the record must name every source
+    and say the maps are complete only once each source's are."""
+    teacher = {"model": "models/photo.keras", "model_sha256": "ab" * 32, "flip_tta": True, "model_name": "t"}
+    portraits = {"kind": "mask-folder", "path": "/p", "subset": None, "count": 3}
+    street = {"kind": "photos-without-masks", "path": "/s", "subset": "unlabeled", "count": 2}
+
+    def record():
+        return json.loads((tmp_path / "teacher.json").read_text())
+
+    teach.write_record(tmp_path, teacher, [portraits], complete=False)
+    teach.write_record(tmp_path, teacher, [street], complete=True)
+    assert [(entry["path"], entry["complete"]) for entry in record()["data"]] == [("/p", False), ("/s", True)]
+    assert record()["complete"] is False and record()["model_sha256"] == "ab" * 32
+    teach.write_record(tmp_path, teacher, [portraits | {"count": 2}], complete=True)  # one photo skipped
+    assert record()["complete"] is True
+    assert {entry["path"]: entry["count"] for entry in record()["data"]} == {"/s": 2, "/p": 2}
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".teacher.lock", "teacher.json"]
+    # The lock file alone does not make the folder look like maps of an unknown teacher.
+    (tmp_path / "teacher.json").unlink()
+    teach.check_same_teacher(tmp_path, teacher)
+
+
+def test_a_record_from_before_the_merge_keeps_its_folder_wide_flag(tmp_path):
+    teacher = {"model": "m", "model_sha256": "cd" * 32, "flip_tta": True, "model_name": "t"}
+    (tmp_path / "teacher.json").write_text(json.dumps(
+        teacher | {"data": [{"path": "/old", "subset": None}], "complete": True}))
+    teach.write_record(tmp_path, teacher, [{"path": "/new", "subset": None}], complete=False)
+    saved = json.loads((tmp_path / "teacher.json").read_text())
+    assert [(entry["path"], entry["complete"]) for entry in saved["data"]] == [("/old", True), ("/new", False)]
+
+
 def test_a_boxed_photo_padded_to_one_batch_shape_gets_the_same_map(tiny_run):
     """Under JAX the teacher pads a photo's views to one batch shape (a new shape is a new compilation):
     the padding must not change the map."""

@@ -27,7 +27,8 @@ mkdir -p /tmp/pack && tar -xzf .pack/data.tar.gz -C /tmp/pack || exit 1
 
 echo "== teacher maps ($(left) s left)"
 # One teach process per training source, side by side (the Python around each batch, not the GPU, is
-# their bound); each writes its own source's maps into the one folder.
+# their bound); each writes its own source's maps into the one folder and adds the source to its
+# teacher.json, which says complete once every source's maps are.
 specs=$(python3 -c "import json; [print(s.rsplit('@', 1)[0]) for s in json.load(open('configs/live-gpu-distil-192.json'))['train']]")
 teach_seconds=$(( $(left) - 300 )); pids=(); i=0
 for spec in $specs; do
