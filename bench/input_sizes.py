@@ -138,18 +138,23 @@ def make_maps(model, sets: dict[str, str], sizes: list[int], flip_tta: bool) -> 
     return maps, truths
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+def add_scoring_options(parser: argparse.ArgumentParser) -> None:
+    """The options this bench shares with bench/compare_models.py: TTA, where the sets are, which sets, --json."""
     env = os.environ.get("GREENSCREEN_DATA")
     data = Path(env) if env else ROOT.parent / "shared" / "data"
-    parser.add_argument("--model", type=Path, required=True, help="a square model (.keras), e.g. models/photo.keras")
-    parser.add_argument("--sizes", type=size_list, required=True, help="input sizes, e.g. 224,256,288,320")
     parser.add_argument("--no-tta", dest="tta", action="store_false", help="no flipped pass (the live model's way)")
-    parser.add_argument("--combine", type=int, default=2, help="average up to this many sizes (default 2; 1 = none)")
     parser.add_argument("--data", type=Path, default=data, help="the data folder (default $GREENSCREEN_DATA or ../shared/data)")
     parser.add_argument("--test-sets", action="store_true",
                         help="score portraits/test and COCO-120 (the cards' sets) instead: to report, never to choose")
     parser.add_argument("--json", type=Path, help="write the rows here")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+    parser.add_argument("--model", type=Path, required=True, help="a square model (.keras), e.g. models/photo.keras")
+    parser.add_argument("--sizes", type=size_list, required=True, help="input sizes, e.g. 224,256,288,320")
+    parser.add_argument("--combine", type=int, default=2, help="average up to this many sizes (default 2; 1 = none)")
+    add_scoring_options(parser)
     args = parser.parse_args(argv)
     from greenscreen.cli_common import UsageError, load_model_file, run_command
     from greenscreen.predict import input_size_of
