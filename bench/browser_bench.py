@@ -189,6 +189,22 @@ def frame_path_stats(found: dict) -> dict:
     }
 
 
+def photo_path_stats(times_ms: list[float], sizes: list[tuple[int, int]], flip: bool) -> dict | None:
+    """The scored photos' own times (photo in → mask in JS memory, as the page's photo path runs: ours with
+    its flip pass and every extra input size of the card), without the first photo, which pays one-time
+    costs (the flipped pass's first run). None with fewer than two photos."""
+    if len(times_ms) < 2:
+        return None
+    widths, heights = zip(*sizes[1:])
+    return {
+        "ms_median": percentile(times_ms[1:], 50),
+        "ms_p90": percentile(times_ms[1:], 90),
+        "photos_timed": len(times_ms) - 1,
+        "photo_size_median": [int(np.median(widths)), int(np.median(heights))],
+        "flip": flip,
+    }
+
+
 def profile_table(found: dict, top: int = PROFILE_TOP) -> dict:
     """tf.profile's kernels over several runs -> ms per frame by op and by op + output shape (a layer)."""
     runs = found["runs"]
@@ -364,6 +380,23 @@ def render_markdown(report: dict) -> str:
                 f"| {_fmt(row['fps_webcam'], 2, '×')} | {_fmt(row['first_mask_ms'], 2, '×')} "
                 f"| {_fmt(row['bytes'], 2, '×')} | {_fmt(row['miou_points'], 2)} |"
             )
+    photo_paths = [s for s in report["systems"] if s.get("photo_path") and not s.get("error")]
+    if photo_paths:
+        lines += [
+            "",
+            "Photo path (each scored photo in → mask in JS memory, the first photo left out; ours as the page"
+            " runs a photo: with its flip pass when TTA is on and every extra input size of the model's card;"
+            " MediaPipe: one pass):",
+            "",
+            "| system | photo ms median | photo ms p90 | photos | photo size (median) | flip pass |",
+            "|---|---:|---:|---:|---|---|",
+        ]
+        for s in photo_paths:
+            pp = s["photo_path"]
+            lines.append(
+                f"| {s['name']} | {_fmt(pp['ms_median'])} | {_fmt(pp['ms_p90'])} | {pp['photos_timed']} "
+                f"| {pp['photo_size_median'][0]}×{pp['photo_size_median'][1]} | {'yes' if pp['flip'] else 'no'} |"
+            )
     frame_paths = [s for s in report["systems"] if s.get("frame_path")]
     if frame_paths:
         lines += [
@@ -515,7 +548,7 @@ def run_system(browser, origin: str, spec: SystemSpec, photos, args) -> dict:
         log(f"  {spec.name}: first mask after {entry['first_mask_ms'] / 1000:.1f} s")
 
         flip = spec.family == "ours" and not args.no_tta
-        scores, keep = [], []
+        scores, keep, photo_times, photo_sizes = [], [], [], []
         n = len(photos)
         for i in range(n):
             image_path, mask_path = photos.items[i].ref
@@ -528,6 +561,8 @@ def run_system(browser, origin: str, spec: SystemSpec, photos, args) -> dict:
                 raise BenchError(f"{image_path.name}: the browser decoded {added['width']}x{added['height']},"
                                  f" the mask is {truth.shape[1]}x{truth.shape[0]}")
             scores.append(score_mask(decode_mask(result), truth))
+            photo_times.append(result["ms"])
+            photo_sizes.append((added["width"], added["height"]))
             if len(keep) < TIMING_IMAGES:
                 keep.append(added["id"])
             else:
@@ -537,6 +572,7 @@ def run_system(browser, origin: str, spec: SystemSpec, photos, args) -> dict:
         entry["miou"] = 100.0 * float(np.mean(scores))
         entry["images_scored"] = len(scores)
         entry["tta"] = flip
+        entry["photo_path"] = photo_path_stats(photo_times, photo_sizes, flip)
 
         times = call(page, "window.bench.timeFrames(arg[0], arg[1], arg[2])", [keep, args.frames, WARMUP_FRAMES],
                      timeout_s=CALL_TIMEOUT_S * 2 + 30 * args.frames)

@@ -126,6 +126,20 @@ def test_markdown_shows_the_frame_path_saving():
     assert "| ours-wasm | 50.0 | 58.5 | 8.0 (2.0–12.0) |" in text
 
 
+def test_photo_path_stats_leave_out_the_first_photo():
+    stats = bench.photo_path_stats([900.0, 300.0, 320.0, 310.0], [(600, 800), (384, 512), (384, 512), (600, 800)], True)
+    assert stats["ms_median"] == pytest.approx(310.0) and stats["photos_timed"] == 3
+    assert stats["photo_size_median"] == [384, 512] and stats["flip"] is True
+    assert bench.photo_path_stats([900.0], [(600, 800)], True) is None  # nothing left once the first is out
+
+
+def test_markdown_shows_the_photo_path():
+    system = _system("ours-wasm", "ours", backend="wasm", photo_path={
+        "ms_median": 612.4, "ms_p90": 700.0, "photos_timed": 9, "photo_size_median": [600, 800], "flip": True})
+    text = bench.render_markdown({"systems": [system], "environment": {}, "ratios": {}})
+    assert "| ours-wasm | 612.4 | 700.0 | 9 | 600×800 | yes |" in text
+
+
 # ---------------------------------------------------------------- ratios, Markdown, schema
 
 
@@ -344,6 +358,9 @@ def test_smoke_run_measures_ours_on_wasm_beside_mediapipe_on_the_cpu(tmp_path, t
         assert system["frames_timed"] == 5
         assert system["csp_violations"] == []
         assert system["webcam"]["width"] == 640 and system["webcam"]["height"] == 480
+    # every system's scored photos timed as the photo path (the first left out); ours with the flip pass
+    assert ours["photo_path"]["photos_timed"] == 2 and ours["photo_path"]["flip"] is True
+    assert report["systems"][1]["photo_path"]["flip"] is False
     # ours: the one frame path measured against two preparations
     assert ours["frame_path"]["frames_each"] == 3 and ours["frame_path"]["size"] == [640, 480]
     assert ours["backend"] == "wasm"
