@@ -99,11 +99,12 @@ def test_limit_no_tta_and_gallery_folder(mask_folder, red_model_path, tmp_path):
     assert html.count("<img ") == 3 and worst["name"] in html
 
 
-def test_bilateral_upsampling_scores_the_mask_the_page_shows(mask_folder, red_model_path, tmp_path, capsys):
-    # The red rectangles' edges are colour edges: the page's bilateral upsampling puts the mask's edge
-    # on them, where the bilinear map stays as blurry as the 32x32 output.
+@pytest.mark.parametrize("edge_aware", ["guided", "bilateral"])
+def test_edge_aware_upsampling_scores_the_mask_the_page_shows(mask_folder, red_model_path, tmp_path, capsys, edge_aware):
+    # The red rectangles' edges are colour edges: the page's guided filter (and its bilateral fallback)
+    # puts the mask's edge on them, where the bilinear map stays as blurry as the 32x32 output.
     scores = {}
-    for mode in ("bilinear", "bilateral"):
+    for mode in ("bilinear", edge_aware):
         out = tmp_path / f"{mode}.json"
         assert main(["--model", str(red_model_path), "--data", str(mask_folder), "--json", str(out),
                      "--worst", "0", "--upsample", mode]) == 0
@@ -111,7 +112,7 @@ def test_bilateral_upsampling_scores_the_mask_the_page_shows(mask_folder, red_mo
         assert report["upsampling"] == mode
         assert f"{mode} upsampling" in capsys.readouterr().out
         scores[mode] = report["miou"]
-    assert scores["bilateral"] > scores["bilinear"] + 1
+    assert scores[edge_aware] > scores["bilinear"] + 1
 
 
 def test_size_runs_the_same_weights_at_another_input_size(mask_folder, tmp_path):
