@@ -5,8 +5,8 @@
 #   bash scripts/live_campaign.sh save        # copy its records and checkpoints to models/campaign/STAGE/ (commit them)
 #   STAGE=live-long bash scripts/live_campaign.sh   # another stage by its config's name
 #
-# A stage whose config reads the packed photos ("$GREENSCREEN_DATA/portraits-train", ...: scripts/pack_data.sh,
-# about 3x faster to train on here) gets GREENSCREEN_DATA=$PACK (default /tmp/pack), packed first when missing.
+# A stage whose config reads the packed photos ("$GREENSCREEN_DATA/portraits-train", ...: scripts/pack_data.sh)
+# gets GREENSCREEN_DATA=$PACK (default /tmp/pack), packed first when missing.
 # TEACHER_MODEL (default models/photo.keras) makes the maps; a maps folder that a GPU call made with the
 # float16-stored copy is kept with TEACHER_MODEL=.pack/models/photo.keras (teach refuses any other file).
 #

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The training photos sized for the live model, as mask folders under OUT (python -m greenscreen.data pack):
 # portraits/train 320 px on the long side, ccp and COCO-person 256, coco-unlabeled's busy scenes 192 (the live
-# model trains at 192-224). Decoding and augmenting these small photos is ~3x faster than the originals, so
-# both the GPU call (scripts/gpu/prepare_distil.sh tars them) and CPU distillation (scripts/live_campaign.sh,
-# GREENSCREEN_DATA=OUT) train on them.
+# model trains at 192-224), small enough to carry to a GPU machine (scripts/gpu/prepare_distil.sh tars them);
+# CPU stages train on them too (scripts/live_campaign.sh, GREENSCREEN_DATA=OUT), so the maps a GPU call made
+# over them serve here.
 #
 #   bash scripts/pack_data.sh /tmp/pack        # folders: portraits-train, data-ccp, coco-person-dropped, ...
 set -euo pipefail
