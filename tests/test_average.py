@@ -68,7 +68,11 @@ def test_a_soup_of_run_checkpoints_records_them_and_their_stages(tiny_run, tmp_p
     out = tmp_path / "soup.keras"
     assert average.main([str(out), str(tiny_run.path / "best.keras"), str(tiny_run.path / "last.keras")]) == 0
     record = json.loads(out.with_suffix(".card.json").read_text())
-    assert record["averaged_from"] == [str(tiny_run.path / "best.keras"), str(tiny_run.path / "last.keras")]
+    from greenscreen.teach import file_sha256
+
+    checkpoints = [tiny_run.path / "best.keras", tiny_run.path / "last.keras"]
+    # each with its fingerprint: the path alone may name another model later (a soup shipped over an ingredient)
+    assert record["averaged_from"] == [f"{path} (SHA-256 {file_sha256(path)[:12]})" for path in checkpoints]
     assert [stage["run"] for stage in record["training"]["stages"]] == [str(tiny_run.path)]  # once, not twice
     # ship reads it: the card says the weights are a soup, of which checkpoints
     from greenscreen.ship import averaged_from, weights_and_stages

@@ -40,6 +40,10 @@ def test_the_card_follows_the_lineage_and_says_what_was_recorded(tmp_path):
     assert stages[0]["samples_seen"] == 12 * 160 and stages[1]["samples_seen"] == 30 * 120
     assert "frozen up to all" in stages[0]["encoder"] and "stride 4" in stages[1]["encoder"]
     assert stages[1]["starts_from"] == str(first.best)
+    assert stages[0]["encoder"].startswith("ImageNet weights") and stages[1]["encoder"].startswith("from the starting")
+    # A checkpoint's stage that asks for no ImageNet weights still starts from that checkpoint, not at random.
+    assert card.encoder_start({"pretrained": False, "init_weights": "models/live.keras"}) == "from the starting checkpoint"
+    assert card.encoder_start({"pretrained": False}) == "random"
     text = card.describe("photo", "tiramisu_lite0", card.encoder_facts({"encoder": "efficientnet_lite0",
                                                                        "encoder_blocks": 16}), stages)
     # The machine comes from the records: a GPU stage is never called CPU training.

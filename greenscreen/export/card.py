@@ -60,6 +60,14 @@ def teacher_record(folder: str) -> dict:
     return record | {key: made[key] for key in ("model", "model_name", "model_sha256", "flip_tta") if key in made}
 
 
+def encoder_start(options: dict) -> str:
+    """Where a stage's encoder weights came from: a stage that starts from a checkpoint takes its encoder too
+    (it asks for no ImageNet weights then, "pretrained": false, since the checkpoint replaces them)."""
+    if options.get("init_weights"):
+        return "from the starting checkpoint"
+    return "ImageNet weights" if options.get("pretrained", True) else "random"
+
+
 def stage_record(run: RunFolder) -> dict:
     """One training stage as the run folder recorded it."""
     config, state, options = run.config, run.state, run.options
@@ -80,10 +88,11 @@ def stage_record(run: RunFolder) -> dict:
         "loss": "pixel cross-entropy" + (f" + {options['dice_weight']} x soft Dice" if options.get("dice_weight") else "")
                 + (f"; {options.get('teacher_weight', 0.5)} of the cross-entropy against a teacher's maps ({options['teacher']})"
                    if options.get("teacher") else ""),
-        "encoder": ("ImageNet weights" if options.get("pretrained", True) else "random") + (
+        "encoder": encoder_start(options) + (
             f", frozen up to {'all' if options.get('freeze_encoder') == 'all' else 'stride ' + str(options['freeze_encoder'])}"
             if options.get("freeze_encoder") else ", trained (BatchNorm statistics frozen)"),
-        "starts_from": options.get("init_weights") or "ImageNet encoder + fresh up path",
+        "starts_from": options.get("init_weights") or ("ImageNet encoder + fresh up path" if options.get("pretrained", True)
+                                                       else "random weights"),
         **({"teacher": teacher_record(options["teacher"])} if options.get("teacher") else {}),
         "train": [{key: source.get(key) for key in ("path", "subset", "count", "weight")}
                   for source in config.get("data", {}).get("train", [])],
