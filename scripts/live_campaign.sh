@@ -27,6 +27,17 @@
 #   live-redistill's best, so it starts at that model's output; 36 x 100 steps at 224 px on runs/teacher-photo-5,
 #   95 min. Best validation 86.33 at epoch 17 (224 px); at 192 86.16 against the shipped model's 85.70 and
 #   live-redistill's 86.07: within noise again, and more photos below 80 IoU, so it does not ship either.
+# - live-cpu-anneal-192 (finished 2026-12-04; best checkpoint and records kept, half of the shipped soup): the GPU
+#   call's 192 px run (runs/live-gpu-distil-192, halfway down its cosine) annealed here, 14 x 50 steps of 32 at 192 px
+#   from lr 2e-4, on the GPU call's maps over the packed photos (runs/teacher-photo-gpu, made by the float16 copy:
+#   TEACHER_MODEL=.pack/models/photo.keras), coco-unlabeled's weight 0.5. Held portraits +0.40, COCO-120 -0.95; its
+#   mean with the model shipped before ships since 2026-12-04 (+0.26 / +0.09; bench/README.md, *CPU distillation
+#   on the GPU call's maps*).
+# - live-cpu-distil-192 (finished 2026-12-04, records only): the shipped model, the same recipe on the photos with
+#   masks alone, 20 epochs. Held portraits +0.23, COCO-120 -1.06.
+# - live-cpu-distil-192-sharp (finished 2026-12-04, records only): as live-cpu-distil-192 on photos packed at 512 px
+#   (PACK=/tmp/pack512 after `python -m greenscreen.data pack ... --max-side 512 --quality 90`; its maps made here in
+#   runs/teacher-photo-pack512), 14 epochs. Held portraits +0.20, COCO-120 -0.87: the packing is not why COCO falls.
 # SIGTERM stops training after its current step (last.keras is the last finished epoch); the next call resumes.
 # runs/ is not committed, so `save` keeps what a later session needs (config, state, log, best and last
 # checkpoints) in models/campaign/STAGE/, and a fresh checkout restores them from there first.
