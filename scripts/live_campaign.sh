@@ -38,6 +38,9 @@
 # - live-cpu-distil-192-sharp (finished 2026-12-04, records only): as live-cpu-distil-192 on photos packed at 512 px
 #   (PACK=/tmp/pack512 after `python -m greenscreen.data pack ... --max-side 512 --quality 90`; its maps made here in
 #   runs/teacher-photo-pack512), 14 epochs. Held portraits +0.20, COCO-120 -0.87: the packing is not why COCO falls.
+# - live-cpu-masks-192 (finished 2026-12-04, records only): as live-cpu-distil-192 without a teacher (masks alone), from
+#   the model shipped before (models/campaign/live-long/best.keras), 14 epochs. Held portraits +0.22, COCO-120 -1.62
+#   [-3.00, -0.41]: the teacher's maps are not why COCO falls either.
 # SIGTERM stops training after its current step (last.keras is the last finished epoch); the next call resumes.
 # runs/ is not committed, so `save` keeps what a later session needs (config, state, log, best and last
 # checkpoints) in models/campaign/STAGE/, and a fresh checkout restores them from there first.
