@@ -77,7 +77,7 @@ def soup_card(paths: list[Path]) -> dict | None:
         for stage in found:
             stages.setdefault(os.path.normpath(stage["run"]), stage)
     # With each file's fingerprint: a path such as models/live.keras names another model once a soup ships there.
-    from greenscreen.teach import file_sha256
+    from greenscreen.cli_common import file_sha256
 
     return {"averaged_from": [f"{path} (SHA-256 {file_sha256(path)[:12]})" for path in paths],
             "training": {"stages": list(stages.values())}}

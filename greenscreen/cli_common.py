@@ -12,6 +12,7 @@ written; this module is where that rule lives.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sys
 import warnings
@@ -21,6 +22,15 @@ from pathlib import Path
 
 class UsageError(Exception):
     """A mistake the user can fix (a path, a size, a file type): printed as one line."""
+
+
+def file_sha256(path) -> str:
+    """The file's SHA-256 (hex), read in 1 MiB blocks: names a checkpoint or teacher unambiguously."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def first_line(error: BaseException, limit: int = 300) -> str:

@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from greenscreen.cli_common import UsageError, first_line, import_keras, run_command, size_argument
+from greenscreen.cli_common import UsageError, file_sha256, first_line, import_keras, run_command, size_argument
 from greenscreen.export import card
 from greenscreen.run_folder import RunFolder, RunFolderError, write_json_atomically
 
@@ -61,7 +61,8 @@ def lineage_stages(run: RunFolder) -> list[dict]:
         stages = [card.stage_record(stage) for stage in run.lineage()]
     except RunFolderError as error:
         raise UsageError(str(error)) from None
-    return shipped_ancestry(stages[0]["starts_from"], {stage["run"] for stage in stages}) + stages
+    return shipped_ancestry(stages[0]["starts_from"], {stage["run"] for stage in stages},
+                            stages[0].get("starts_from_sha256")) + stages
 
 
 def shipped_stages(model_path: Path) -> list[dict]:
@@ -96,15 +97,20 @@ def averaged_from(path: Path) -> list[str] | None:
     return json.loads(model_card.read_text()).get("averaged_from")
 
 
-def shipped_ancestry(start: str, own_runs: set[str]) -> list[dict]:
+def shipped_ancestry(start: str, own_runs: set[str], start_sha256: str | None = None) -> list[dict]:
     """The stages behind a shipped model a run started from (models/NAME.keras), read from its card.
 
     Their run folders are gone (runs/ is not committed), but the card beside the model kept them: without
     this, a model refined from the shipped one would claim only its own last stage. When that card was
     written by shipping this same lineage earlier (a campaign shipped midway, then again), only the stages
-    before our own runs are the ancestry."""
+    before our own runs are the ancestry. A start recorded with its SHA-256 that no longer matches the file
+    (another model shipped over it since) has no card left to read: the stages before it are unknown."""
     model_card = Path(start).with_suffix(".card.json")
     if not model_card.is_file():
+        return []
+    if start_sha256 and (not Path(start).is_file() or file_sha256(start) != start_sha256):
+        print(f"note: {start} is no longer the checkpoint this run started from (SHA-256 {start_sha256[:12]}): "
+              "its card's stages are left out", file=sys.stderr)
         return []
     earlier = json.loads(model_card.read_text()).get("training", {}).get("stages", [])
     own = {os.path.normpath(run) for run in own_runs}

@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 
-from greenscreen.cli_common import UsageError, check_keras_file, load_model_file, run_command
+from greenscreen.cli_common import UsageError, check_keras_file, file_sha256, load_model_file, run_command
 from greenscreen.data import DataError, open_source
 
 
@@ -147,14 +146,6 @@ def fixed_shapes() -> bool:
     import keras
 
     return keras.backend.backend() == "jax"
-
-
-def file_sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_same_teacher(out: Path, teacher: dict) -> None:

@@ -317,6 +317,7 @@ def start_from(model, path: str) -> dict:
     rest keeping their own start. Returns what was carried over, for config.json."""
     import keras
 
+    from greenscreen.cli_common import file_sha256
     from greenscreen.model import load_matching_weights
 
     try:
@@ -325,13 +326,15 @@ def start_from(model, path: str) -> dict:
         raise UsageError(f"cannot start from {path}: {str(error).strip().splitlines()[0]}") from None
     if source.name == model.name and [w.shape for w in source.weights] == [w.shape for w in model.weights]:
         model.set_weights(source.get_weights())
-        return {"path": path, "preset": source.name, "layers": "all"}
+        return {"path": path, "sha256": file_sha256(path), "preset": source.name, "layers": "all"}
     copied, kept = load_matching_weights(model, source)
     if not copied:
         raise UsageError(f"cannot start from {path}: no layer of its {source.name} matches {model.name}")
     print(f"starting from {path} ({source.name}): {len(copied)} layers carried over, {len(kept)} keep their own "
           f"start ({', '.join(kept[:6])}{', ...' if len(kept) > 6 else ''})", flush=True)
-    return {"path": path, "preset": source.name, "layers_copied": len(copied), "layers_kept": kept}
+    # The SHA-256 names the start even after the file is replaced (models/live.keras when a new model ships).
+    return {"path": path, "sha256": file_sha256(path), "preset": source.name, "layers_copied": len(copied),
+            "layers_kept": kept}
 
 
 def main(argv=None) -> int:

@@ -68,7 +68,7 @@ def test_a_soup_of_run_checkpoints_records_them_and_their_stages(tiny_run, tmp_p
     out = tmp_path / "soup.keras"
     assert average.main([str(out), str(tiny_run.path / "best.keras"), str(tiny_run.path / "last.keras")]) == 0
     record = json.loads(out.with_suffix(".card.json").read_text())
-    from greenscreen.teach import file_sha256
+    from greenscreen.cli_common import file_sha256
 
     checkpoints = [tiny_run.path / "best.keras", tiny_run.path / "last.keras"]
     # each with its fingerprint: the path alone may name another model later (a soup shipped over an ingredient)

@@ -182,6 +182,33 @@ def test_a_run_started_from_a_shipped_model_keeps_that_models_stages(tmp_path):
     assert again[-1]["epochs"] == 60
 
 
+def test_a_start_replaced_since_does_not_lend_its_new_card(tmp_path, capsys):
+    """models/live.keras is replaced when a new model ships: a run that recorded the SHA-256 of the file it
+    started from must not claim the new model's stages as its own ancestry."""
+    from greenscreen.cli_common import file_sha256
+
+    models = tmp_path / "models"
+    models.mkdir()
+    start = models / "live.keras"
+    start.write_bytes(b"the model shipped then")
+    (models / "live.card.json").write_text(json.dumps({"training": {"stages": [
+        {"run": "runs/live-long", "minutes": 56.0, "samples_seen": 72000, "loss": "pixel cross-entropy",
+         "hardware": "cpu", "train": [], "validation": []}]}}))
+    run = fake_run(tmp_path / "runs" / "stage", {"preset": "tiramisu_lite0_live", "size": [192, 192],
+                                                 "batch_size": 12, "init_weights": str(start)},
+                   {"epoch": 2, "best_epoch": 2, "best_val_miou": 80.0, "train_seconds": 60})
+    config = run.config
+    config["model"] = {"started_from": {"path": str(start), "sha256": file_sha256(start), "layers": "all"}}
+    run.write_config(config)
+    run.best.write_bytes(b"")
+    assert [stage["run"] for stage in ship.lineage_stages(run)] == ["runs/live-long", str(run.path)]
+    assert ship.lineage_stages(run)[-1]["starts_from_sha256"] == file_sha256(start)
+
+    start.write_bytes(b"a model shipped over it later")
+    assert [stage["run"] for stage in ship.lineage_stages(run)] == [str(run.path)]
+    assert "no longer the checkpoint this run started from" in capsys.readouterr().err
+
+
 def test_a_run_started_from_weights_without_a_card_has_only_its_own_stages(tmp_path):
     (tmp_path / "weights.keras").write_bytes(b"")
     run = fake_run(tmp_path / "run", {"preset": "tiramisu_lite0", "size": [160, 160], "batch_size": 8,

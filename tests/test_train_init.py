@@ -4,7 +4,7 @@ that match by name and shape (the rest keep their start); a model with nothing i
 import numpy as np
 import pytest
 
-from greenscreen.cli_common import UsageError
+from greenscreen.cli_common import UsageError, file_sha256
 from greenscreen.model import build_model
 from greenscreen.train import start_from
 
@@ -21,6 +21,7 @@ def test_same_architecture_takes_every_weight(tmp_path):
     model = build_model("tiramisu_lite0_live", (32, 32))
     record = start_from(model, saved(tmp_path, "tiramisu_lite0_live"))
     assert record["layers"] == "all"
+    assert record["sha256"] == file_sha256(record["path"])  # names the start after models/NAME.keras is replaced
     assert all(np.all(np.asarray(w) == 0.25) for w in model.weights)
 
 

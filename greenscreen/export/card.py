@@ -72,6 +72,7 @@ def stage_record(run: RunFolder) -> dict:
     """One training stage as the run folder recorded it."""
     config, state, options = run.config, run.state, run.options
     samples = config.get("steps_per_epoch", 0) * options.get("batch_size", 0)
+    started = config.get("model", {}).get("started_from") or {}  # with its SHA-256 since 2026-12-04
     record = {
         "run": str(run.path),
         "preset": options.get("preset"),
@@ -93,6 +94,7 @@ def stage_record(run: RunFolder) -> dict:
             if options.get("freeze_encoder") else ", trained (BatchNorm statistics frozen)"),
         "starts_from": options.get("init_weights") or ("ImageNet encoder + fresh up path" if options.get("pretrained", True)
                                                        else "random weights"),
+        **({"starts_from_sha256": started["sha256"]} if started.get("sha256") else {}),
         **({"teacher": teacher_record(options["teacher"])} if options.get("teacher") else {}),
         "train": [{key: source.get(key) for key in ("path", "subset", "count", "weight")}
                   for source in config.get("data", {}).get("train", [])],

@@ -14,7 +14,6 @@ Each output folder is replaced atomically: a failed run leaves the previous one 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from greenscreen.cli_common import UsageError, first_line, quiet_native_logs, size_argument
+from greenscreen.cli_common import UsageError, file_sha256, first_line, quiet_native_logs, size_argument
 from greenscreen.cli_common import check_keras_file as cli_check_keras_file
 from greenscreen.export.card import build_card, read_training_card, write_card
 from greenscreen.export.shared_weights import share_weights
@@ -303,7 +302,7 @@ def _conversion_facts(model_path: Path, out: Path, quantize: str, shard_mb: floa
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "source": {"path": _display_path(model_path), "bytes": model_path.stat().st_size,
-                   "sha256": _sha256(model_path)},
+                   "sha256": file_sha256(model_path)},
         "out": _display_path(out),
         "resized": resized,
         "format": "tfjs graph model (tf.loadGraphModel)",
@@ -315,14 +314,6 @@ def _display_path(path: Path) -> str:
         return path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
         return str(path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _import_keras():
