@@ -54,14 +54,12 @@ def average_checkpoints(paths: list[Path], out: Path):
 
 
 def checkpoint_stages(path: Path) -> list[dict] | None:
-    """The training stages behind a checkpoint: its run folder's lineage (best.keras or last.keras of a run), or
+    """The training stages behind a checkpoint: its run folder's lineage (best, last or tail.keras of a run), or
     the stages of the card beside it (a shipped or averaged model); None when neither is on record."""
-    from greenscreen.ship import lineage_stages, shipped_stages
+    from greenscreen.ship import run_checkpoint_stages, shipped_stages
 
-    if (path.parent / "config.json").is_file() and (path.parent / "best.keras").is_file():
-        from greenscreen.run_folder import RunFolder
-
-        return lineage_stages(RunFolder(path.parent))
+    if (path.parent / "best.keras").is_file() and (stages := run_checkpoint_stages(path)) is not None:
+        return stages
     if path.with_suffix(".card.json").is_file():
         return shipped_stages(path)
     return None

@@ -6,7 +6,7 @@
 
 Layout: config.json (every option, the data, the model, the machine: written once at the start),
 state.json (epoch, best_val_miou, best_epoch, train_seconds: rewritten after every epoch, atomically),
-log.csv, curves.png, previews/, best.keras, last.keras, summary.json (at the end).
+log.csv, curves.png, previews/, best.keras, last.keras, tail.keras (--average-last), summary.json (at the end).
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class RunFolder:
     @property
     def last(self) -> Path:
         return self.path / "last.keras"
+
+    @property
+    def tail(self) -> Path:
+        """The mean of the last epochs' weights (--average-last)."""
+        return self.path / "tail.keras"
 
     @property
     def log(self) -> Path:
@@ -98,6 +103,9 @@ class RunFolder:
             "best": str(self.best),
             "last": str(self.last),
         }
+        if state.get("tail_epochs"):
+            summary |= {"tail": str(self.tail), "tail_epochs": state["tail_epochs"],
+                        "tail_val_miou": state.get("tail_val_miou")}
         write_json_atomically(self.path / "summary.json", summary)
         return summary
 

@@ -81,10 +81,31 @@ def shipped_stages(model_path: Path) -> list[dict]:
     return stages
 
 
+RUN_CHECKPOINTS = ("best.keras", "last.keras", "tail.keras")
+
+
+def run_checkpoint_stages(path: Path) -> list[dict] | None:
+    """A run folder's best, last or tail checkpoint: its lineage, the last stage saying which weights these are.
+    None for any other file."""
+    path = Path(path)
+    if path.name not in RUN_CHECKPOINTS or not (path.parent / "config.json").is_file():
+        return None
+    run = RunFolder(path.parent)
+    stages = lineage_stages(run)
+    state = run.state
+    tail = state.get("tail_epochs") or []
+    weights = {"best.keras": f"best.keras: epoch {state.get('best_epoch')}, the best on validation",
+               "last.keras": f"last.keras: epoch {state.get('epoch')}, the last",
+               "tail.keras": f"tail.keras: the mean of epochs {tail[0]}-{tail[-1]} ({len(tail)} epochs)" if tail
+               else "tail.keras: an average of its last epochs"}
+    return stages[:-1] + [{**stages[-1], "weights": weights[path.name]}]
+
+
 def weights_and_stages(path: Path) -> tuple[Path, list[dict]]:
-    """What to ship and how it was trained: a run folder's best.keras and its lineage, or a shipped model."""
+    """What to ship and how it was trained: a run folder (its best.keras), one of its checkpoints (best, last,
+    tail), or a shipped or averaged model with its card beside it; each with the stages behind it."""
     if path.suffix == ".keras":
-        return path, shipped_stages(path)
+        return path, run_checkpoint_stages(path) or shipped_stages(path)
     run = RunFolder(path)
     return run.best, lineage_stages(run)
 

@@ -59,6 +59,7 @@ DEFAULTS = dict(
     pretrained=True,  # pretrained presets start from the encoder's ImageNet weights
     teacher=None,  # folder of a teacher's probability maps (python -m greenscreen.teach): distillation
     teacher_weight=0.5,  # share of the cross-entropy taken against the teacher's soft targets
+    average_last=0,  # tail.keras: the mean of the weights after each of the last N epochs
 )
 # Where and on what a run trains, not what it learns: a resumed run takes these from its command line.
 MACHINE_OPTIONS = ("workers", "data_parallel", "distributed", "coordinator", "num_processes", "process_id")
@@ -110,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="distil: a teacher's probability maps for the --train photos (python -m greenscreen.teach)")
     parser.add_argument("--teacher-weight", type=float,
                         help="share of the cross-entropy taken against the teacher's maps (default 0.5)")
+    parser.add_argument("--average-last", type=int, metavar="N",
+                        help="also write tail.keras: the mean of the weights after each of the last N epochs "
+                             "(stochastic weight averaging), scored on the validation set at the end")
     parser.add_argument("--out", help="run folder (default runs/<preset>-<time>)")
     parser.add_argument("--resume", action="store_true", default=None,
                         help="continue the run in --out from its last.keras")
@@ -140,6 +144,8 @@ def resolve_options(argv) -> dict:
         raise UsageError("--epochs and --batch-size must be at least 1")
     if options["steps_per_epoch"] is not None and options["steps_per_epoch"] < 1:
         raise UsageError("--steps-per-epoch must be at least 1")
+    if not 0 <= options["average_last"] <= options["epochs"]:
+        raise UsageError(f"--average-last must be from 0 to --epochs ({options['epochs']}), got {options['average_last']}")
     if not 0 <= options["val_split"] < 1:
         raise UsageError(f"--val-split must be at least 0 and below 1, got {options['val_split']}")
     options["size"] = list(parse_size(options["size"], multiple=None))  # the preset's multiple is checked later
@@ -502,13 +508,14 @@ def fit(model, train_data, val_data, run: RunFolder, options: dict, initial_epoc
     import keras
 
     from greenscreen.distributed import stop_together
-    from greenscreen.training_callbacks import RunArtifacts, ValidationScorer
+    from greenscreen.training_callbacks import RunArtifacts, TailAverage, ValidationScorer
 
-    # Order matters: the scorer adds val_miou to the logs the checkpoint and the CSV log read.
-    callbacks = [
-        ValidationScorer(val_data, run, preview_count=options["preview_count"], writes=cluster.is_chief),
-        RunArtifacts(run, writes=cluster.is_chief),
-    ]
+    # Order matters: the scorer adds val_miou to the logs the checkpoint and the CSV log read, and the tail
+    # average swaps its mean in (to save and score it) only after last.keras is saved.
+    scorer = ValidationScorer(val_data, run, preview_count=options["preview_count"], writes=cluster.is_chief)
+    callbacks = [scorer, RunArtifacts(run, writes=cluster.is_chief)]
+    if options["average_last"]:
+        callbacks.append(TailAverage(run, scorer, options["epochs"], options["average_last"], writes=cluster.is_chief))
     if cluster.is_chief:
         callbacks.append(keras.callbacks.CSVLogger(str(run.log), append=options["resume"]))
     started = time.time()
@@ -529,6 +536,9 @@ def fit(model, train_data, val_data, run: RunFolder, options: dict, initial_epoc
         f"{summary['best_epoch']} -> {run.best}\nlast: {run.last}\nplots and previews: {run.path}",
         flush=True,
     )
+    if summary.get("tail_val_miou") is not None:
+        print(f"tail: val mIoU {summary['tail_val_miou']:.2f}, the mean of epochs {summary['tail_epochs'][0]}-"
+              f"{summary['tail_epochs'][-1]} -> {run.tail}", flush=True)
     return 0
 
 

@@ -4,6 +4,7 @@ ValidationScorer: mean per-image person IoU on the validation set after each epo
 headline metric, unlike Keras' batch-averaged one), a preview grid image | truth | prediction
 (the write-up's way of debugging), and best.keras whenever the IoU improves.
 RunArtifacts: last.keras + state.json (for --resume) and the loss/IoU plot after each epoch.
+TailAverage (--average-last N): tail.keras, the mean of the last N epochs' weights.
 Checkpoints are written to a temporary name and renamed, so an interrupted run never leaves a
 half-written file and never loses the best one. In data-parallel training every process runs both
 callbacks (validation is one computation over all of them) and only process 0 (`writes=True`) writes.
@@ -81,8 +82,8 @@ class ValidationScorer(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._predict = whole_batch_predictor(self.model)
 
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs if logs is not None else {}
+    def measure(self) -> tuple[dict, tuple[list, list, list]]:
+        """(ScoreBoard summary, preview rows) of the model's current weights on the validation set."""
         board = ScoreBoard(boundary=False)  # IoU only: boundary F is for evaluate, and costs time every epoch
         previews = ([], [], [])
         for index in range(len(self.val_data)):
@@ -93,7 +94,11 @@ class ValidationScorer(keras.callbacks.Callback):
                 if len(previews[0]) < self.preview_count:
                     for bucket, value in zip(previews, (image, truth.astype(np.float32), person)):
                         bucket.append(value)
-        summary = board.summary()
+        return board.summary(), previews
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        summary, previews = self.measure()
         logs["val_miou"], logs["val_dataset_iou"] = summary["miou"], summary["dataset_iou"]
         improved = logs["val_miou"] > self.best
         if improved:
@@ -107,6 +112,60 @@ class ValidationScorer(keras.callbacks.Callback):
                 save_atomically(inference_copy(self.model), self.run.best)
         print(f"\nepoch {epoch + 1}: val mIoU {logs['val_miou']:.2f} (dataset IoU {logs['val_dataset_iou']:.2f})"
               f"{'  * best, saved best.keras' if improved else ''}", flush=True)
+
+
+class TailAverage(keras.callbacks.Callback):
+    """tail.keras: the mean of the weights after each of the last `count` epochs (stochastic weight averaging,
+    Izmailov et al. 2018), scored on the validation set after the final epoch.
+
+    Why: best.keras is the epoch that scored highest on a small validation set, so its score there is
+    optimistic (COCO-120's epoch-to-epoch spread is about a point) and a later stage "loses" what was only
+    luck; the tail's mean is chosen by no score and often sits nearer the centre of the basin. The running mean
+    lives in tail.keras and state.json's tail_epochs, so --resume continues it; it goes after RunArtifacts,
+    whose last.keras it must not change."""
+
+    def __init__(self, run, scorer: ValidationScorer, epochs: int, count: int, writes: bool = True):
+        super().__init__()
+        self.run = run if isinstance(run, RunFolder) else RunFolder(run)
+        self.scorer, self.epochs, self.count, self.writes = scorer, epochs, count, writes
+        self.mean, self.averaged = None, []
+
+    def on_train_begin(self, logs=None):
+        self.averaged = list(self.run.state.get("tail_epochs", []))
+        if self.averaged and min(self.averaged) <= self.epochs - self.count:  # resumed with more --epochs
+            print(f"the run now ends at epoch {self.epochs}: its tail average starts again", flush=True)
+            self.averaged = []
+        elif self.averaged and self.run.tail.is_file():
+            saved = keras.saving.load_model(self.run.tail, compile=False)
+            self.mean = [np.asarray(w, dtype=np.float64) for w in saved.get_weights()]
+        elif self.averaged:
+            print(f"{self.run.tail} is missing: the tail average starts again", flush=True)
+            self.averaged = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        if done <= self.epochs - self.count or done in self.averaged:
+            return
+        weights = self.model.get_weights()
+        self.averaged.append(done)
+        if self.mean is None:
+            self.mean = [np.asarray(w, dtype=np.float64) for w in weights]
+        else:
+            self.mean = [m + (np.asarray(w, dtype=np.float64) - m) / len(self.averaged) for m, w in zip(self.mean, weights)]
+        self.model.set_weights([m.astype(w.dtype) for m, w in zip(self.mean, weights)])
+        try:
+            changes = {"tail_epochs": list(self.averaged)}
+            if done == self.epochs:
+                summary, _ = self.scorer.measure()
+                changes["tail_val_miou"] = summary["miou"]
+                if self.writes:
+                    print(f"tail: the mean of epochs {self.averaged[0]}-{done} ({len(self.averaged)}), val mIoU "
+                          f"{summary['miou']:.2f} -> {self.run.tail}", flush=True)
+            if self.writes:
+                save_atomically(inference_copy(self.model), self.run.tail)
+                self.run.update_state(**changes)
+        finally:
+            self.model.set_weights(weights)
 
 
 class RunArtifacts(keras.callbacks.Callback):

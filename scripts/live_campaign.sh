@@ -56,7 +56,7 @@ KEEP=models/campaign/$NAME
 
 copy_run() {  # copy_run FROM TO: the records and checkpoints a resume and the model card need
   mkdir -p "$2"
-  for file in config.json state.json log.csv summary.json best.keras last.keras; do
+  for file in config.json state.json log.csv summary.json best.keras last.keras tail.keras; do
     if [ -f "$1/$file" ]; then cp -p "$1/$file" "$2/$file"; fi
   done
 }

@@ -1,5 +1,5 @@
-"""Training CLI: a 2-epoch smoke run on tiny images writes a complete run folder, resumes, and
-its best checkpoint loads in `evaluate`; user mistakes are one-line errors."""
+"""Training CLI: a 2-epoch smoke run on tiny images writes a complete run folder (tail average included),
+resumes, and its best checkpoint loads in `evaluate`; user mistakes are one-line errors."""
 
 import json
 
@@ -14,7 +14,7 @@ def test_smoke_training_writes_run_folder_resumes_and_evaluates(tmp_path, capsys
     data = make_mask_folder(tmp_path / "data")
     run = tmp_path / "run"
     args = ["--train", str(data), "--val-split", "0.34", "--preset", "tiramisu_tiny", "--size", "32",
-            "--epochs", "2", "--batch-size", "2", "--workers", "0", "--out", str(run)]
+            "--epochs", "2", "--batch-size", "2", "--workers", "0", "--average-last", "1", "--out", str(run)]
     assert train.main(args) == 0
     for name in ("config.json", "log.csv", "curves.png", "best.keras", "last.keras", "summary.json",
                  "previews/epoch_001.jpg", "previews/epoch_002.jpg"):
@@ -29,6 +29,9 @@ def test_smoke_training_writes_run_folder_resumes_and_evaluates(tmp_path, capsys
     assert train.main(["--resume", "--epochs", "3", "--out", str(run)]) == 0
     log = (run / "log.csv").read_text().strip().splitlines()
     assert len(log) == 1 + 3  # header + three epochs, the third appended after resuming
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["tail_epochs"] == [3] and 0 <= summary["tail_val_miou"] <= 100  # the tail moved with --epochs
+    assert (run / "tail.keras").is_file()
 
     report_path = tmp_path / "eval.json"
     assert evaluate.main(["--model", str(run / "best.keras"), "--data", str(data), "--json", str(report_path)]) == 0
@@ -53,6 +56,7 @@ def test_existing_run_is_not_overwritten(tmp_path, capsys):
     (["--train", "DATA", "--val", "DATA", "--size", "abc"], "bad size"),
     (["--train", "DATA@heavy", "--val", "DATA"], "bad weight"),
     (["--resume", "--out", "NOWHERE"], "nothing to resume"),
+    (["--train", "DATA", "--val", "DATA", "--epochs", "2", "--average-last", "3"], "--average-last must be"),
 ])
 def test_user_mistakes_are_one_line_errors(tmp_path, capsys, args, message):
     data = make_mask_folder(tmp_path / "data", count=2)
