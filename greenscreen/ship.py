@@ -136,7 +136,7 @@ def shipped_ancestry(start: str, own_runs: set[str], start_sha256: str | None = 
     earlier = json.loads(model_card.read_text()).get("training", {}).get("stages", [])
     own = {os.path.normpath(run) for run in own_runs}
     cut = next((i for i, stage in enumerate(earlier) if os.path.normpath(stage.get("run", "")) in own), len(earlier))
-    return list(earlier[:cut])
+    return [card.corrected_stage(stage) for stage in earlier[:cut]]
 
 
 def scoring_sets(data: Path) -> dict[str, str]:

@@ -43,6 +43,11 @@ def test_the_card_follows_the_lineage_and_says_what_was_recorded(tmp_path):
     assert stages[0]["encoder"].startswith("ImageNet weights") and stages[1]["encoder"].startswith("from the starting")
     # A checkpoint's stage that asks for no ImageNet weights still starts from that checkpoint, not at random.
     assert card.encoder_start({"pretrained": False, "init_weights": "models/live.keras"}) == "from the starting checkpoint"
+    # Stages copied from cards written before that wording keep their facts, with the start corrected.
+    old = {"starts_from": "runs/live-cpu-1/best.keras", "encoder": "ImageNet weights, frozen up to stride 4"}
+    assert card.corrected_stage(old)["encoder"] == "from the starting checkpoint, frozen up to stride 4"
+    first = {"starts_from": "ImageNet encoder + fresh up path", "encoder": "ImageNet weights, frozen up to all"}
+    assert card.corrected_stage(first) == first
     assert card.encoder_start({"pretrained": False}) == "random"
     text = card.describe("photo", "tiramisu_lite0", card.encoder_facts({"encoder": "efficientnet_lite0",
                                                                        "encoder_blocks": 16}), stages)

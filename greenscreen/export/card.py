@@ -68,6 +68,15 @@ def encoder_start(options: dict) -> str:
     return "ImageNet weights" if options.get("pretrained", True) else "random"
 
 
+def corrected_stage(stage: dict) -> dict:
+    """A stage copied from an earlier card, its encoder wording fixed: cards before 2026-12-04 said "ImageNet
+    weights" for every pretrained preset, also where the stage started from a checkpoint (whose encoder it took)."""
+    start, encoder = str(stage.get("starts_from") or ""), str(stage.get("encoder") or "")
+    if start.endswith(".keras") and encoder.startswith("ImageNet weights"):
+        return {**stage, "encoder": "from the starting checkpoint" + encoder[len("ImageNet weights"):]}
+    return stage
+
+
 def stage_record(run: RunFolder) -> dict:
     """One training stage as the run folder recorded it."""
     config, state, options = run.config, run.state, run.options
