@@ -36,11 +36,14 @@
 # - live-cpu-distil-192 (finished 2026-12-04, records only): the shipped model, the same recipe on the photos with
 #   masks alone, 20 epochs. Held portraits +0.23, COCO-120 -1.06.
 # - live-cpu-distil-192-sharp (finished 2026-12-04, records only): as live-cpu-distil-192 on photos packed at 512 px
-#   (PACK=/tmp/pack512 after `python -m greenscreen.data pack ... --max-side 512 --quality 90`; its maps made here in
+#   (PACK=/tmp/pack512 SHARP=1: packed by `SHARP=1 bash scripts/pack_data.sh /tmp/pack512` when missing; maps made in
 #   runs/teacher-photo-pack512), 14 epochs. Held portraits +0.20, COCO-120 -0.87: the packing is not why COCO falls.
 # - live-cpu-masks-192 (finished 2026-12-04, records only): as live-cpu-distil-192 without a teacher (masks alone), from
 #   the model shipped before (models/campaign/live-long/best.keras), 14 epochs. Held portraits +0.22, COCO-120 -1.62
 #   [-3.00, -0.41]: the teacher's maps are not why COCO falls either.
+# - live-cpu-b12-224 (2026-12-04): the recipe of the stages that shipped from the CPU (224 px, batch 12, 100 steps
+#   an epoch, lr 3e-4, coco-unlabeled's weight 1.2) from the shipped soup, on the GPU call's maps over the packed
+#   photos, 40 epochs; the first stage with --average-last (tail.keras: the mean of its last 10 epochs).
 # SIGTERM stops training after its current step (last.keras is the last finished epoch); the next call resumes.
 # runs/ is not committed, so `save` keeps what a later session needs (config, state, log, best and last
 # checkpoints) in models/campaign/STAGE/, and a fresh checkout restores them from there first.

@@ -6,11 +6,18 @@
 # over them serve here.
 #
 #   bash scripts/pack_data.sh /tmp/pack        # folders: portraits-train, data-ccp, coco-person-dropped, ...
+#   SHARP=1 bash scripts/pack_data.sh /tmp/pack512   # the photos with masks at 512 px, quality 90, no
+#                                              # coco-unlabeled (configs/live-cpu-distil-192-sharp.json: PACK=/tmp/pack512)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:?usage: scripts/pack_data.sh OUT}
 DATA=${GREENSCREEN_DATA:-../shared/data}
 PY=${PYTHON:-.venv/bin/python}
+if [ "${SHARP:-0}" = 1 ]; then
+  "$PY" -m greenscreen.data pack "$DATA/portraits/train" "$DATA/ccp" "$DATA/coco-person:dropped" \
+      "$DATA/coco-person:kept" --out "$OUT" --max-side 512 --quality 90
+  exit 0
+fi
 "$PY" -m greenscreen.data pack "$DATA/portraits/train" --out "$OUT" --max-side 320 --quality 80
 "$PY" -m greenscreen.data pack "$DATA/ccp" "$DATA/coco-person:dropped" "$DATA/coco-person:kept" \
     --out "$OUT" --max-side 256 --quality 80
