@@ -17,8 +17,9 @@ modules (createSegmenter from /js/segmenter/index.js, buildPipeline from /js/com
             this machine's WebGL: SwiftShader's CPU here, so a ratio, not a GPU's milliseconds).
   video     --video CLIP (repeatable; a folder with CLIP.mp4 and masks/00000.png …, e.g. the DAVIS clips
             in ../shared/data/video/): every frame through our live model's video path on WASM (the
-            page's frame preparation, then segmentForVideo with the page's temporal smoothing; and
-            once without smoothing) next to MediaPipe general (CPU) frame by frame, on the benchmark
+            page's frame preparation, then segmentForVideo with the page's temporal smoothing; once
+            without smoothing; once keeping only the main person; and once through the photo model, the
+            page's slower export setting) next to MediaPipe general (CPU) frame by frame, on the benchmark
             page. Per frame at the clip's size (mask upsampled bilinearly, threshold 0.5): IoU (mean,
             minimum, share of frames below 80), flicker (pixels that flip while the truth does not, per
             frame, in % of the person's area), missed (false negatives: a limb that drops out) and
@@ -74,6 +75,8 @@ VIDEO_SYSTEMS = (
     ("ours-wasm (no smoothing)", "system=ours&backend=wasm&model=live", 0.0),
     # The page's "only the main person" setting: people behind the subject (an audience) become background.
     ("ours-wasm (smoothing, main person)", "system=ours&backend=wasm&model=live&mainPerson=1", "smoothing"),
+    # The page's "export with the photo model" setting: a video through the photo model's video path.
+    ("ours-wasm photo model (smoothing)", "system=ours&backend=wasm&model=photo", "smoothing"),
     ("mediapipe-general-cpu", "system=mediapipe&model=0&cpu=1", None),
 )
 

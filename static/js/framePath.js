@@ -22,7 +22,7 @@ export async function renderPhoto({ segmenter, compositor, image, flip = false }
   return { mask, inferenceMs, compositeMs };
 }
 
-/** One frame of a camera or video at `timestamp` (ms, increasing) with the live model. */
+/** One frame of a camera or video at `timestamp` (ms, increasing): the live model, or the photo model for an export that asks for it. */
 export async function renderVideoFrame({ segmenter, compositor, source, timestamp, smoothing }) {
   const started = performance.now();
   const frame = compositor().prepare(source, segmenter.inputSize);

@@ -172,6 +172,32 @@ def test_export_button_and_status_follow_what_is_on_stage(app, astronaut, astron
     assert app.evaluate("() => window.__e2eDownloads") == []
 
 
+def test_a_video_exports_through_the_photo_model_when_asked(app, astronaut, clip_folder, tmp_path):
+    # The setting is read when the preview and the export start; the photo model loads then. (This page's
+    # photo folder holds the light live model: the test is about the wiring, bench/README about quality.)
+    app.page.check("#export-photo-model-toggle")
+    try:
+        source = moving_portrait_clip(clip_folder, astronaut, seconds=1, name="photo-model.mp4")
+        expected = probe(source)
+        assert choose_video(app, source) == "done", app.status_text()
+        assert app.evaluate("() => window.greenscreen.state.models.photo") == "ready"
+        assert app.evaluate("() => window.greenscreen.lastMask.model") == "photo"
+        with app.page.expect_download(timeout=EXPORT_TIMEOUT_S * 1000) as download:
+            app.page.click("#export-video")
+            app.wait_for("() => window.greenscreen.exporting", 30, "the export to start")
+            assert not app.page.is_enabled("#export-photo-model-toggle"), "the model could change mid-export"
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        assert probe(path)["video"]["frames"] == expected["video"]["frames"]
+        message = app.page.inner_text("#status-message")
+        assert f"Exported {expected['video']['frames']} frames with the photo model" in message, message
+        assert app.evaluate("() => window.greenscreen.state.resultModel") == "photo"
+        assert app.page.is_enabled("#export-photo-model-toggle")
+    finally:
+        app.page.uncheck("#export-photo-model-toggle")
+    assert app.evaluate("() => window.greenscreen.state.settings.videoExportModel") == "live"
+
+
 def _text_file(folder):
     path = folder / "notes.mp4"
     path.write_text("these are my notes, not a video\n" * 20)

@@ -39,6 +39,9 @@ test('settings: a bad value is dropped alone, good ones survive a round trip', (
   assert.equal(DEFAULT_SETTINGS.mainPerson, false);
   assert.equal(sanitizeSettings({ mainPerson: true }).mainPerson, true);
   assert.equal(sanitizeSettings({ mainPerson: 'yes' }).mainPerson, false);
+  assert.equal(DEFAULT_SETTINGS.videoExportModel, 'live', 'videos export with the fast model unless asked');
+  assert.equal(sanitizeSettings({ videoExportModel: 'photo' }).videoExportModel, 'photo');
+  assert.equal(sanitizeSettings({ videoExportModel: 'huge' }).videoExportModel, 'live');
   assert.equal(sanitizeSettings({ color: '#ABCDEF' }).color, '#ABCDEF');
 });
 

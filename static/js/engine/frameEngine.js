@@ -91,6 +91,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
     onProgress: (progress) => emit('exportProgress', progress),
     // a video background follows the exported clip's clock, frame by frame
     beforeFrame: async (timestampMs) => chosenVideoClock()?.atClipTime(timestampMs / 1000),
+    modelKind: () => own.settings?.videoExportModel ?? 'live',
   });
 
   /** The clock of the video background when it is the one chosen, else null. */
@@ -207,7 +208,7 @@ export function createFrameEngine({ canvas, compositorChoice = 'auto', wasmThrea
     );
   }
 
-  /** One frame of a camera or video through the live model (main person, smoothing) and the compositor. */
+  /** One frame of a camera or video through a model (main person, smoothing) and the compositor. */
   function renderLiveFrame(segmenter, image, timestampMs) {
     const filtered = filteredSegmenter(segmenter, (mask) => (own.settings.mainPerson ? liveMainPerson.apply(mask) : mask));
     return renderVideoFrame({

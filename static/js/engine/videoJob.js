@@ -1,13 +1,14 @@
 // A video file in the frame path: open it (its first frame swapped, as the preview), then export
-// every frame — WebCodecs decode → the live model → the compositor → VP8/VP9 encode → WebM mux
-// (output/videoExport.js) — wherever the engine runs. One export at a time; cancel() ends it and
-// nothing is kept.
+// every frame — WebCodecs decode → the chosen model (the live one, or the slower photo one) → the
+// compositor → VP8/VP9 encode → WebM mux (output/videoExport.js) — wherever the engine runs. One
+// export at a time; cancel() ends it and nothing is kept.
 
 import { UserError } from '../base/messages.js';
 import { openVideoFile } from '../input/videoFile.js';
 import { decodeVideoFrames } from '../input/videoFrames.js';
 import { exportVideo } from '../output/videoExport.js';
 import { maskOnCPU } from '../segmenter/index.js';
+import { VIDEO_EXPORT_MODELS } from '../settings/userSettings.js';
 
 /** The first frame of `video` as an ImageBitmap (the decoder is closed again right after). */
 async function firstFrame(video) {
@@ -28,11 +29,18 @@ async function firstFrame(video) {
 /**
  * segmenterFor(kind) → the ready segmenter; render(segmenter, image, timestampMs) → {mask, …}
  * draws one frame into `canvas`; resetFilter() forgets the main-person choice; onProgress(progress)
- * hears the export's progress; beforeFrame(timestampMs) readies anything timed (a video background).
+ * hears the export's progress; beforeFrame(timestampMs) readies anything timed (a video background);
+ * modelKind() → which of VIDEO_EXPORT_MODELS the preview and the export use (read when each starts).
  */
-export function createVideoJob({ segmenterFor, render, canvas, resetFilter, onProgress, beforeFrame = async () => {} }) {
+export function createVideoJob({ segmenterFor, render, canvas, resetFilter, onProgress, beforeFrame = async () => {}, modelKind = () => 'live' }) {
   let video = null;
   let running = null; // AbortController while exporting
+
+  async function chosenSegmenter() {
+    const kind = modelKind();
+    if (!VIDEO_EXPORT_MODELS.includes(kind)) throw new UserError(`A video cannot be exported with the ${kind} model (${VIDEO_EXPORT_MODELS.join(' or ')}).`);
+    return segmenterFor(kind);
+  }
 
   return {
     /** Open `file`; resolves to {image, mask, info} (the earlier video is forgotten first). */
@@ -40,7 +48,10 @@ export function createVideoJob({ segmenterFor, render, canvas, resetFilter, onPr
       video = null;
       const opened = await openVideoFile(file);
       const image = await firstFrame(opened);
-      const segmenter = await segmenterFor('live');
+      const segmenter = await chosenSegmenter().catch((error) => {
+        image.close();
+        throw error;
+      });
       await segmenter.resetVideo();
       resetFilter();
       try {
@@ -68,7 +79,13 @@ export function createVideoJob({ segmenterFor, render, canvas, resetFilter, onPr
       if (!video) throw new UserError('Choose a video first (Choose video, or drop one on the page).');
       if (running) throw new UserError('A video is being exported already.');
       running = new AbortController();
-      const segmenter = await segmenterFor('live');
+      let segmenter;
+      try {
+        segmenter = await chosenSegmenter();
+      } catch (error) {
+        running = null;
+        throw error;
+      }
       try {
         await segmenter.resetVideo();
         resetFilter();
@@ -86,6 +103,7 @@ export function createVideoJob({ segmenterFor, render, canvas, resetFilter, onPr
           blob: done.blob,
           name: video.name,
           frames: done.frames,
+          model: segmenter.model,
           elapsedMs: done.elapsedMs,
           framesPerSecond: done.framesPerSecond,
           codec: done.codec,

@@ -20,8 +20,12 @@ function doneMessage(result) {
   const seconds = (result.elapsedMs / 1000).toFixed(1);
   const sound = result.audioSkipped ? ` Without sound: ${result.audioSkipped}.` : result.hadAudio ? ' With the original sound.' : '';
   const codec = result.codec.startsWith('vp8') ? 'VP8' : 'VP9';
-  return `Exported ${result.frames} frames in ${seconds} s (${result.framesPerSecond.toFixed(1)} frames/s, ${codec}).${sound}`;
+  const model = result.model ? ` with the ${result.model} model` : '';
+  return `Exported ${result.frames} frames${model} in ${seconds} s (${result.framesPerSecond.toFixed(1)} frames/s, ${codec}).${sound}`;
 }
+
+/** The model the page's settings choose for videos: 'live' or 'photo'. */
+const videoModel = (state) => state.settings?.videoExportModel ?? 'live';
 
 export function createVideoFlow({ ui, state, status, engine, clearStage, showResult }) {
   const held = { video: null, running: null, opening: 0 };
@@ -36,6 +40,7 @@ export function createVideoFlow({ ui, state, status, engine, clearStage, showRes
     ui.exportVideo.disabled = on || !held.video;
     ui.cancelExport.hidden = !on;
     ui.videoInput.disabled = on;
+    ui.exportPhotoModel.disabled = on; // an export keeps the model it started with
     if (!on) {
       ui.exportProgress.hidden = true;
       ui.exportProgressText.textContent = '';
@@ -63,7 +68,7 @@ export function createVideoFlow({ ui, state, status, engine, clearStage, showRes
       held.video = info;
       state.mode = 'video';
       state.results++;
-      showResult('live');
+      showResult(videoModel(state));
       ui.exportVideo.disabled = false;
       status.message(`${describe(info)}. Press Export video to swap every frame.`);
       return { width: info.width, height: info.height, frames: info.frames, audio: Boolean(info.audio) };
@@ -83,7 +88,7 @@ export function createVideoFlow({ ui, state, status, engine, clearStage, showRes
     held.running = (async () => {
       setExporting(true);
       state.mode = 'exporting';
-      status.message(`Exporting ${source.name}: every frame through the model…`);
+      status.message(`Exporting ${source.name}: every frame through the ${videoModel(state)} model…`);
       try {
         const result = await engine.exportVideo();
         if (!result) {
@@ -91,6 +96,7 @@ export function createVideoFlow({ ui, state, status, engine, clearStage, showRes
           return null;
         }
         saveBlob(result.blob, exportFileName(source.name));
+        showResult(result.model); // its last frame stays on screen
         status.message(doneMessage(result), result.audioSkipped && result.hadAudio ? 'notice' : 'info');
         return { frames: result.frames, framesPerSecond: result.framesPerSecond, bytes: result.blob.size, audioSkipped: result.audioSkipped };
       } catch (error) {

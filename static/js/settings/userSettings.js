@@ -26,7 +26,13 @@ export const DEFAULT_SETTINGS = Object.freeze({
   backend: AUTO_BACKEND,
   mainPerson: false, // keep only the main person; everyone else becomes background
   photoFlipTTA: DEFAULT_SEGMENTER_CONFIG.photoFlipTTA,
+  // Which model an exported video goes through: 'live' (the webcam's, fast) or 'photo' (slower, and on
+  // moving people far closer to the truth: bench/README.md, *Video export with the photo model*).
+  videoExportModel: 'live',
 });
+
+/** The models a video can be exported with. */
+export const VIDEO_EXPORT_MODELS = Object.freeze(['live', 'photo']);
 
 /** Keep each stored value that validates on its own; everything else takes its default. */
 export function sanitizeSettings(stored) {
@@ -49,6 +55,7 @@ export function sanitizeSettings(stored) {
   if (BACKENDS.includes(stored.backend) || stored.backend === AUTO_BACKEND) settings.backend = stored.backend;
   if (typeof stored.mainPerson === 'boolean') settings.mainPerson = stored.mainPerson;
   if (typeof stored.photoFlipTTA === 'boolean') settings.photoFlipTTA = stored.photoFlipTTA;
+  if (VIDEO_EXPORT_MODELS.includes(stored.videoExportModel)) settings.videoExportModel = stored.videoExportModel;
   return settings;
 }
 

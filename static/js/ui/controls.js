@@ -24,6 +24,7 @@ export function syncControls(ui, settings) {
   ui.mirror.checked = settings.mirror;
   ui.tta.checked = settings.photoFlipTTA;
   ui.mainPerson.checked = settings.mainPerson;
+  ui.exportPhotoModel.checked = settings.videoExportModel === 'photo';
   ui.backendSelect.value = settings.backend;
   ui.blurField.hidden = settings.background !== 'blur';
   ui.colorField.hidden = settings.background !== 'color';
@@ -45,6 +46,9 @@ export function bindControls(ui, handlers) {
   ui.mirror.addEventListener('change', () => handlers.change({ mirror: ui.mirror.checked }));
   ui.tta.addEventListener('change', () => handlers.change({ photoFlipTTA: ui.tta.checked }));
   ui.mainPerson.addEventListener('change', () => handlers.change({ mainPerson: ui.mainPerson.checked }));
+  ui.exportPhotoModel.addEventListener('change', () =>
+    handlers.change({ videoExportModel: ui.exportPhotoModel.checked ? 'photo' : 'live' }),
+  );
   ui.backendSelect.addEventListener('change', () => handlers.backend(ui.backendSelect.value));
   ui.backendMeasure.addEventListener('click', () => handlers.measureAgain());
   ui.backgroundInput.addEventListener('change', () => {

@@ -43,6 +43,7 @@ const IDS = {
   cancelExport: 'cancel-export',
   exportProgress: 'export-progress',
   exportProgressText: 'export-progress-text',
+  exportPhotoModel: 'export-photo-model-toggle',
   record: 'record',
   recordTimer: 'record-timer',
 };
