@@ -111,3 +111,15 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> TinyRun:
                              "--out", str(root / "run")])
     assert status == 0, stderr.getvalue()[-3000:]
     return TinyRun(root / "run", data, stderr.getvalue())
+
+
+@pytest.fixture()
+def validation_data(tmp_path: Path) -> Path:
+    """A data folder with the benches' validation sets: portraits/train (its held tenth) and COCO-120."""
+    from tests.synthetic import make_mask_folder
+    from tests.test_ship import coco_folder
+
+    data = tmp_path / "data"
+    make_mask_folder(data / "portraits" / "train", count=20)
+    coco_folder(data / "coco-person")
+    return data

@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.synthetic import make_mask_folder
-from tests.test_ship import coco_folder
 
 SPEC = importlib.util.spec_from_file_location("compare_models", Path(__file__).resolve().parents[1] / "bench" / "compare_models.py")
 compare_models = importlib.util.module_from_spec(SPEC)
@@ -35,10 +33,8 @@ def test_each_model_is_compared_with_the_first_photo_by_photo():
 
 
 @pytest.mark.slow
-def test_the_bench_compares_two_checkpoints(tiny_run, tmp_path, capsys):
-    data = tmp_path / "data"
-    make_mask_folder(data / "portraits" / "train", count=20)
-    coco_folder(data / "coco-person")
+def test_the_bench_compares_two_checkpoints(tiny_run, validation_data, tmp_path, capsys):
+    data = validation_data
     out = tmp_path / "compare.json"
     models = [str(tiny_run.path / "best.keras"), str(tiny_run.path / "last.keras")]
     assert compare_models.main([*models, "--size", "32", "--no-tta", "--data", str(data), "--json", str(out)]) == 0

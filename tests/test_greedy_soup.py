@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 
 import greenscreen.average  # noqa: F401 - bound to the real loader before a test replaces it
-from tests.synthetic import make_mask_folder
-from tests.test_ship import coco_folder
 
 SPEC = importlib.util.spec_from_file_location("greedy_soup", Path(__file__).resolve().parents[1] / "bench" / "greedy_soup.py")
 greedy_soup = importlib.util.module_from_spec(SPEC)
@@ -50,10 +48,8 @@ def test_candidates_go_in_by_their_own_score_and_stay_only_when_the_soup_gains(m
 
 
 @pytest.mark.slow
-def test_the_bench_writes_the_soup_and_its_card(tiny_run, tmp_path, capsys):
-    data = tmp_path / "data"
-    make_mask_folder(data / "portraits" / "train", count=20)
-    coco_folder(data / "coco-person")
+def test_the_bench_writes_the_soup_and_its_card(tiny_run, validation_data, tmp_path, capsys):
+    data = validation_data
     out = tmp_path / "soup.keras"
     models = [str(tiny_run.path / "best.keras"), str(tiny_run.path / "last.keras")]
     assert greedy_soup.main([*models, "--size", "32", "--no-tta", "--data", str(data), "--out", str(out)]) == 0

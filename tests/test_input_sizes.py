@@ -10,8 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.synthetic import make_mask_folder
-from tests.test_ship import coco_folder
 
 SPEC = importlib.util.spec_from_file_location("input_sizes", Path(__file__).resolve().parents[1] / "bench" / "input_sizes.py")
 input_sizes = importlib.util.module_from_spec(SPEC)
@@ -59,10 +57,8 @@ def test_rows_average_the_maps_of_a_combination():
 
 
 @pytest.mark.slow
-def test_the_bench_runs_a_model_at_two_sizes(tiny_run, tmp_path, capsys):
-    data = tmp_path / "data"
-    make_mask_folder(data / "portraits" / "train", count=20)
-    coco_folder(data / "coco-person")
+def test_the_bench_runs_a_model_at_two_sizes(tiny_run, validation_data, tmp_path, capsys):
+    data = validation_data
     out = tmp_path / "sizes.json"
     assert input_sizes.main(["--model", str(tiny_run.path / "best.keras"), "--sizes", "64", "--data", str(data),
                              "--json", str(out)]) == 0
