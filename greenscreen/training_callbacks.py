@@ -155,12 +155,8 @@ class TailAverage(keras.callbacks.Callback):
         self.model.set_weights([m.astype(w.dtype) for m, w in zip(self.mean, weights)])
         try:
             changes = {"tail_epochs": list(self.averaged)}
-            if done == self.epochs:
-                summary, _ = self.scorer.measure()
-                changes["tail_val_miou"] = summary["miou"]
-                if self.writes:
-                    print(f"tail: the mean of epochs {self.averaged[0]}-{done} ({len(self.averaged)}), val mIoU "
-                          f"{summary['miou']:.2f} -> {self.run.tail}", flush=True)
+            if done == self.epochs:  # scored once; fit() prints it with the run's summary
+                changes["tail_val_miou"] = self.scorer.measure()[0]["miou"]
             if self.writes:
                 save_atomically(inference_copy(self.model), self.run.tail)
                 self.run.update_state(**changes)
