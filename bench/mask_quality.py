@@ -77,6 +77,7 @@ VIDEO_SYSTEMS = (
     ("ours-wasm (smoothing, main person)", "system=ours&backend=wasm&model=live&mainPerson=1", "smoothing"),
     # The page's "export with the photo model" setting: a video through the photo model's video path.
     ("ours-wasm photo model (smoothing)", "system=ours&backend=wasm&model=photo", "smoothing"),
+    ("ours-wasm photo model (smoothing, main person)", "system=ours&backend=wasm&model=photo&mainPerson=1", "smoothing"),
     ("mediapipe-general-cpu", "system=mediapipe&model=0&cpu=1", None),
 )
 
