@@ -43,7 +43,9 @@
 #   [-3.00, -0.41]: the teacher's maps are not why COCO falls either.
 # - live-cpu-b12-224 (2026-12-04): the recipe of the stages that shipped from the CPU (224 px, batch 12, 100 steps
 #   an epoch, lr 3e-4, coco-unlabeled's weight 1.2) from the shipped soup, on the GPU call's maps over the packed
-#   photos, 40 epochs; the first stage with --average-last (tail.keras: the mean of its last 10 epochs).
+#   photos, 40 epochs (54 min); the first stage with --average-last (tail.keras: the mean of its last 10 epochs).
+#   Finished, records only: the tail +0.05 [-0.10, +0.21] on held portraits, COCO-120 -0.75 [-2.16, +0.57]; its mean
+#   with the shipped model +0.06 [-0.02, +0.14]. From the shipped soup this recipe no longer gains: not shipped.
 # SIGTERM stops training after its current step (last.keras is the last finished epoch); the next call resumes.
 # runs/ is not committed, so `save` keeps what a later session needs (config, state, log, best and last
 # checkpoints) in models/campaign/STAGE/, and a fresh checkout restores them from there first.
