@@ -54,19 +54,31 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    parser.add_argument("models", type=Path, nargs="+", help="models (.keras); the first is the reference")
+def add_models_and_size(parser: argparse.ArgumentParser, models_help: str) -> None:
+    """The options this bench shares with bench/greedy_soup.py: the models, the one size they run at."""
+    parser.add_argument("models", type=Path, nargs="+", help=models_help)
     parser.add_argument("--size", type=int, required=True, help="input size every model runs at, e.g. 192")
     add_scoring_options(parser)
+
+
+def check_models_and_size(args, too_few: str) -> None:
+    """UsageError for a size off the model's stride, or fewer than two models (`too_few` says what is missing)."""
+    from greenscreen.cli_common import UsageError
+
+    if args.size < 32 or args.size % 32:
+        raise UsageError(f"--size must be a multiple of 32 (the model's deepest stride), got {args.size}")
+    if len(args.models) < 2:
+        raise UsageError(too_few)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
+    add_models_and_size(parser, "models (.keras); the first is the reference")
     args = parser.parse_args(argv)
-    from greenscreen.cli_common import UsageError, load_model_file, run_command
+    from greenscreen.cli_common import load_model_file, run_command
 
     def run() -> int:
-        if args.size < 32 or args.size % 32:
-            raise UsageError(f"--size must be a multiple of 32 (the model's deepest stride), got {args.size}")
-        if len(args.models) < 2:
-            raise UsageError("give the reference and at least one model to compare with it")
+        check_models_and_size(args, "give the reference and at least one model to compare with it")
         sets = (card_sets if args.test_sets else validation_sets)(args.data)
         per_model, truths = {}, None
         for path in args.models:

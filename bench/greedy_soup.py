@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.compare_models import score_models, table  # noqa: E402
-from bench.input_sizes import add_scoring_options, image_ious, make_maps, validation_sets  # noqa: E402
+from bench.compare_models import add_models_and_size, check_models_and_size, score_models, table  # noqa: E402
+from bench.input_sizes import image_ious, make_maps, validation_sets  # noqa: E402
 
 
 def soup_score(weight_lists: list, model, sets: dict, size: int, tta: bool) -> tuple[float, dict, dict]:
@@ -66,19 +66,14 @@ def steps_table(steps: list[dict]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    parser.add_argument("models", type=Path, nargs="+", help="the start (e.g. models/live.keras), then the candidates")
-    parser.add_argument("--size", type=int, required=True, help="input size every model runs at, e.g. 192")
+    add_models_and_size(parser, "the start (e.g. models/live.keras), then the candidates")
     parser.add_argument("--out", type=Path, required=True, help="the soup (.keras), with its card beside it")
-    add_scoring_options(parser)
     args = parser.parse_args(argv)
     from greenscreen import average
     from greenscreen.cli_common import UsageError, check_keras_file, run_command
 
     def run() -> int:
-        if args.size < 32 or args.size % 32:
-            raise UsageError(f"--size must be a multiple of 32 (the model's deepest stride), got {args.size}")
-        if len(args.models) < 2:
-            raise UsageError("give the start and at least one checkpoint to try in it")
+        check_models_and_size(args, "give the start and at least one checkpoint to try in it")
         if args.out.suffix != ".keras":
             raise UsageError(f"--out {args.out} must end in .keras")
         if args.test_sets:
