@@ -33,6 +33,7 @@ DEFAULTS = dict(
     val_split=0.0,
     preset="tiramisu56",
     size="224",
+    val_size=None,  # validation (and so best.keras) at this input size; default --size
     epochs=30,
     batch_size=8,
     steps_per_epoch=None,
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--val-split", type=float, help="hold out this fraction of each mask-folder --train source")
     parser.add_argument("--preset", help="model preset (see greenscreen.model.PRESETS)")
     parser.add_argument("--size", help="training input size: N or HxW, multiples of 32")
+    parser.add_argument("--val-size", metavar="N|HxW",
+                        help="validate at this input size (the size the model ships at), not --size: best.keras "
+                             "and the tail's score are then chosen the way the model will run")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--steps-per-epoch", type=int, help="default: one pass over the training samples")
@@ -149,6 +153,8 @@ def resolve_options(argv) -> dict:
     if not 0 <= options["val_split"] < 1:
         raise UsageError(f"--val-split must be at least 0 and below 1, got {options['val_split']}")
     options["size"] = list(parse_size(options["size"], multiple=None))  # the preset's multiple is checked later
+    if options["val_size"] is not None:
+        options["val_size"] = list(parse_size(options["val_size"], multiple=None))
     if options["out"] is None:
         options["out"] = f"runs/{options['preset']}-{time.strftime('%Y%m%d-%H%M%S')}"
     if Path(options["out"]).exists() and not Path(options["out"]).is_dir():
@@ -362,7 +368,8 @@ def train(options: dict) -> int:
     import_keras()
     configure_backend(options, cluster)
     size = checked_input_size(options)
-    train_data, val_data = make_datasets(options, size, train_sources, val_sources, cluster)
+    val_size = checked_input_size(options, "val_size")
+    train_data, val_data = make_datasets(options, size, train_sources, val_sources, cluster, val_size=val_size)
     steps = len(train_data)
 
     if options["resume"]:
@@ -403,11 +410,11 @@ def resume_or_start(run: RunFolder, options: dict) -> tuple[dict, int]:
     return {**DEFAULTS, **saved, **machine, "epochs": epochs, "resume": True}, state["epoch"]
 
 
-def checked_input_size(options: dict) -> tuple[int, int]:
-    """--size as (height, width), refused when the preset cannot take it."""
+def checked_input_size(options: dict, key: str = "size") -> tuple[int, int]:
+    """--size (or --val-size, default --size) as (height, width), refused when the preset cannot take it."""
     from greenscreen.model import check_input_size
 
-    size = tuple(options["size"])
+    size = tuple(options.get(key) or options["size"])
     try:
         check_input_size(options["preset"], size)
     except ValueError as error:
@@ -415,9 +422,10 @@ def checked_input_size(options: dict) -> tuple[int, int]:
     return size
 
 
-def make_datasets(options: dict, size: tuple[int, int], train_sources, val_sources, cluster: Cluster):
+def make_datasets(options: dict, size: tuple[int, int], train_sources, val_sources, cluster: Cluster,
+                  val_size: tuple[int, int] | None = None):
     """(training, validation) PyDatasets: training augmented, with the teacher's maps when distilling,
-    and cut to this process's rows of every batch."""
+    and cut to this process's rows of every batch; validation at `val_size` (default `size`)."""
     from greenscreen.data.dataset import SegmentationDataset
 
     train_data = SegmentationDataset(
@@ -427,7 +435,7 @@ def make_datasets(options: dict, size: tuple[int, int], train_sources, val_sourc
         teachers=open_teachers(options, train_sources),
     )
     val_data = SegmentationDataset(
-        [(source, 1.0) for source in val_sources], batch_size=options["batch_size"], input_size=size,
+        [(source, 1.0) for source in val_sources], batch_size=options["batch_size"], input_size=val_size or size,
         augment=False, cache=True,
     )
     train_data.shard(cluster.process_index, cluster.process_count)
@@ -512,7 +520,8 @@ def fit(model, train_data, val_data, run: RunFolder, options: dict, initial_epoc
 
     # Order matters: the scorer adds val_miou to the logs the checkpoint and the CSV log read, and the tail
     # average swaps its mean in (to save and score it) only after last.keras is saved.
-    scorer = ValidationScorer(val_data, run, preview_count=options["preview_count"], writes=cluster.is_chief)
+    scorer = ValidationScorer(val_data, run, preview_count=options["preview_count"], writes=cluster.is_chief,
+                              input_size=val_data.input_size)
     callbacks = [scorer, RunArtifacts(run, writes=cluster.is_chief)]
     if options["average_last"]:
         callbacks.append(TailAverage(run, scorer, options["epochs"], options["average_last"], writes=cluster.is_chief))

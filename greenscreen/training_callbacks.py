@@ -2,7 +2,8 @@
 
 ValidationScorer: mean per-image person IoU on the validation set after each epoch (the
 headline metric, unlike Keras' batch-averaged one), a preview grid image | truth | prediction
-(the write-up's way of debugging), and best.keras whenever the IoU improves.
+(the write-up's way of debugging), and best.keras whenever the IoU improves. With --val-size it
+scores a copy of the model at that size (the size it ships at), the weights copied in each time.
 RunArtifacts: last.keras + state.json (for --resume) and the loss/IoU plot after each epoch.
 TailAverage (--average-last N): tail.keras, the mean of the last N epochs' weights.
 Checkpoints are written to a temporary name and renamed, so an interrupted run never leaves a
@@ -24,7 +25,7 @@ from PIL import Image
 from greenscreen.contract import PERSON_CHANNEL
 from greenscreen.distributed import process_local, whole_batch_predictor
 from greenscreen.metrics import THRESHOLD, ScoreBoard
-from greenscreen.model import build_model, model_input_size
+from greenscreen.model import build_model, model_input_size, with_input_size
 from greenscreen.run_folder import RunFolder
 
 
@@ -70,20 +71,27 @@ def preview_grid(images, truths, predictions, cell: int = 160) -> Image.Image:
 
 
 class ValidationScorer(keras.callbacks.Callback):
-    def __init__(self, val_data, run, preview_count: int = 6, writes: bool = True):
+    def __init__(self, val_data, run, preview_count: int = 6, writes: bool = True, input_size=None):
         super().__init__()
         self.val_data = val_data
         self.run = run if isinstance(run, RunFolder) else RunFolder(run)
         self.preview_count = preview_count
         self.writes = writes
+        self.input_size = tuple(input_size) if input_size else None  # None: the training model's own size
         self.best = float(self.run.state.get("best_val_miou", -1.0))
         self._predict = None
+        self._scored = None  # the model validation runs: the training model, or its copy at input_size
 
     def on_train_begin(self, logs=None):
-        self._predict = whole_batch_predictor(self.model)
+        self._scored = self.model
+        if self.input_size and self.input_size != model_input_size(self.model):
+            self._scored = with_input_size(self.model, self.input_size)
+        self._predict = whole_batch_predictor(self._scored)
 
     def measure(self) -> tuple[dict, tuple[list, list, list]]:
         """(ScoreBoard summary, preview rows) of the model's current weights on the validation set."""
+        if self._scored is not self.model:
+            self._scored.set_weights(self.model.get_weights())
         board = ScoreBoard(boundary=False)  # IoU only: boundary F is for evaluate, and costs time every epoch
         previews = ([], [], [])
         for index in range(len(self.val_data)):

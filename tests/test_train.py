@@ -6,6 +6,8 @@ import json
 import pytest
 
 from greenscreen import evaluate, train
+from greenscreen.export.card import stage_record
+from greenscreen.run_folder import RunFolder
 from tests.synthetic import make_mask_folder
 
 
@@ -14,7 +16,7 @@ def test_smoke_training_writes_run_folder_resumes_and_evaluates(tmp_path, capsys
     data = make_mask_folder(tmp_path / "data")
     run = tmp_path / "run"
     args = ["--train", str(data), "--val-split", "0.34", "--preset", "tiramisu_tiny", "--size", "32",
-            "--epochs", "2", "--batch-size", "2", "--workers", "0", "--average-last", "1", "--out", str(run)]
+            "--epochs", "2", "--batch-size", "2", "--workers", "0", "--average-last", "1", "--val-size", "64", "--out", str(run)]
     assert train.main(args) == 0
     for name in ("config.json", "log.csv", "curves.png", "best.keras", "last.keras", "summary.json",
                  "previews/epoch_001.jpg", "previews/epoch_002.jpg"):
@@ -23,6 +25,8 @@ def test_smoke_training_writes_run_folder_resumes_and_evaluates(tmp_path, capsys
     assert config["model"]["preset"] == "tiramisu_tiny"
     assert config["data"]["train"][0]["kind"] == "mask-folder"
     assert config["options"]["lr"] == 1e-3 and config["options"]["size"] == [32, 32]
+    assert config["options"]["val_size"] == [64, 64]
+    assert stage_record(RunFolder(run))["validated_at"] == [64, 64]  # the card says where best.keras was chosen
     summary = json.loads((run / "summary.json").read_text())
     assert summary["epochs"] == 2 and 0 <= summary["best_val_miou"] <= 100
 

@@ -86,6 +86,7 @@ def stage_record(run: RunFolder) -> dict:
         "run": str(run.path),
         "preset": options.get("preset"),
         "input_size": options.get("size"),
+        **({"validated_at": options["val_size"]} if options.get("val_size") not in (None, options.get("size")) else {}),
         "epochs": state.get("epoch"),
         "best_epoch": state.get("best_epoch"),
         "best_val_miou": round(state.get("best_val_miou", -1), 2),
