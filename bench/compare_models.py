@@ -55,19 +55,20 @@ def table(rows: list[dict]) -> str:
 
 
 def add_models_and_size(parser: argparse.ArgumentParser, models_help: str) -> None:
-    """The options this bench shares with bench/greedy_soup.py: the models, the one size they run at."""
+    """The options this bench shares with bench/greedy_soup.py and bench/second_person.py: the models, the one
+    size they run at."""
     parser.add_argument("models", type=Path, nargs="+", help=models_help)
     parser.add_argument("--size", type=int, required=True, help="input size every model runs at, e.g. 192")
     add_scoring_options(parser)
 
 
-def check_models_and_size(args, too_few: str) -> None:
-    """UsageError for a size off the model's stride, or fewer than two models (`too_few` says what is missing)."""
+def check_models_and_size(args, too_few: str, fewest: int = 2) -> None:
+    """UsageError for a size off the model's stride, or fewer than `fewest` models (`too_few` says what is missing)."""
     from greenscreen.cli_common import UsageError
 
     if args.size < 32 or args.size % 32:
         raise UsageError(f"--size must be a multiple of 32 (the model's deepest stride), got {args.size}")
-    if len(args.models) < 2:
+    if len(args.models) < fewest:
         raise UsageError(too_few)
 
 

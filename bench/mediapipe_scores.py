@@ -22,6 +22,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from greenscreen.data import DataError, open_source  # noqa: E402
@@ -41,15 +43,25 @@ def mediapipe_segmenter(model: str):
     return lambda photo: solution.process(photo).segmentation_mask
 
 
-def score(segment, source, limit: int | None = None) -> ScoreBoard:
+def score(segment, source, limit: int | None = None, save_maps: Path | None = None) -> ScoreBoard:
+    """Scores of `segment` on `source`; with `save_maps`, each probability map also as SAVE_MAPS/<name>.png
+    (8-bit, 255 = 1.0) for benches in the training venv (bench/second_person.py --mediapipe)."""
+    from PIL import Image
+
     board = ScoreBoard()
+    if save_maps:
+        save_maps.mkdir(parents=True, exist_ok=True)
     for i in range(len(source) if limit is None else min(limit, len(source))):
         try:
             photo, truth = source.load(i)
         except DataError as error:
             source.skip(i, error)
             continue
-        board.add(source.name(i), segment(photo) >= THRESHOLD, truth.astype(bool))
+        probability = segment(photo)
+        board.add(source.name(i), probability >= THRESHOLD, truth.astype(bool))
+        if save_maps:
+            level = np.clip(np.rint(np.asarray(probability, np.float32) * 255), 0, 255).astype(np.uint8)
+            Image.fromarray(level).save(save_maps / f"{Path(source.name(i)).stem}.png")
     return board
 
 
@@ -59,7 +71,11 @@ def main(argv=None) -> int:
     parser.add_argument("--model", choices=sorted(MODELS), default="general")
     parser.add_argument("--limit", type=int, help="only the first N photos of each set")
     parser.add_argument("--json", type=Path, help="write the summaries and per-image IoUs here")
+    parser.add_argument("--save-maps", type=Path, metavar="DIR",
+                        help="also write every probability map as DIR/<photo>.png (one --data only)")
     args = parser.parse_args(argv)
+    if args.save_maps and len(args.data) > 1:
+        raise SystemExit("error: --save-maps takes one --data set")
     try:
         sources = [open_source(spec) for spec in args.data]
     except DataError as error:
@@ -68,7 +84,7 @@ def main(argv=None) -> int:
     report = {"system": f"mediapipe-selfie-{args.model}", "sets": {}}
     print(f"{'set':<48}{'n':>6}{'mIoU %':>9}{'< 80 IoU %':>12}")
     for spec, source in zip(args.data, sources):
-        board = score(segment, source, args.limit)
+        board = score(segment, source, args.limit, save_maps=args.save_maps)
         summary = board.summary()
         report["sets"][spec] = {"summary": summary, "per_image": board.per_image()}
         print(f"{spec:<48}{summary['n']:>6}{summary['miou']:>9.2f}{summary['failure_rate']:>12.1f}", flush=True)

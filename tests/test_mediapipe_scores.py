@@ -26,3 +26,13 @@ def test_without_mediapipe_it_says_what_to_install(tmp_path):
     data = make_mask_folder(tmp_path / "data", count=1)
     with pytest.raises(SystemExit, match="mediapipe==0.10.21"):
         mediapipe_scores.main(["--data", str(data)])
+
+
+def test_save_maps_writes_each_probability_as_an_8_bit_png(tmp_path):
+    from PIL import Image
+
+    source = open_source(str(make_mask_folder(tmp_path / "data", count=2)))
+    mediapipe_scores.score(lambda photo: np.full(photo.shape[:2], 0.5, np.float32), source, save_maps=tmp_path / "maps")
+    saved = sorted(path.name for path in (tmp_path / "maps").iterdir())
+    assert saved == [f"{source.name(i).rsplit('.', 1)[0]}.png" for i in range(2)]
+    assert (np.asarray(Image.open(tmp_path / "maps" / saved[0])) == 128).all()
