@@ -61,6 +61,7 @@ DEFAULTS = dict(
     teacher=None,  # folder of a teacher's probability maps (python -m greenscreen.teach): distillation
     teacher_weight=0.5,  # share of the cross-entropy taken against the teacher's soft targets
     average_last=0,  # tail.keras: the mean of the weights after each of the last N epochs
+    paste_people=0.0,  # share of training samples that get a second person pasted in (greenscreen.data.paste)
 )
 # Where and on what a run trains, not what it learns: a resumed run takes these from its command line.
 MACHINE_OPTIONS = ("workers", "data_parallel", "distributed", "coordinator", "num_processes", "process_id")
@@ -118,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--average-last", type=int, metavar="N",
                         help="also write tail.keras: the mean of the weights after each of the last N epochs "
                              "(stochastic weight averaging), scored on the validation set at the end")
+    parser.add_argument("--paste-people", type=float, metavar="P",
+                        help="paste a person cut from another training photo (by its mask) beside, behind or in "
+                             "front of the subject in this share of the samples, labelled person (0 = off)")
     parser.add_argument("--out", help="run folder (default runs/<preset>-<time>)")
     parser.add_argument("--resume", action="store_true", default=None,
                         help="continue the run in --out from its last.keras")
@@ -150,6 +154,8 @@ def resolve_options(argv) -> dict:
         raise UsageError("--steps-per-epoch must be at least 1")
     if not 0 <= options["average_last"] <= options["epochs"]:
         raise UsageError(f"--average-last must be from 0 to --epochs ({options['epochs']}), got {options['average_last']}")
+    if not 0 <= options["paste_people"] <= 1:
+        raise UsageError(f"--paste-people must be from 0 to 1, got {options['paste_people']}")
     if not 0 <= options["val_split"] < 1:
         raise UsageError(f"--val-split must be at least 0 and below 1, got {options['val_split']}")
     options["size"] = list(parse_size(options["size"], multiple=None))  # the preset's multiple is checked later
@@ -432,7 +438,7 @@ def make_datasets(options: dict, size: tuple[int, int], train_sources, val_sourc
         train_sources, batch_size=options["batch_size"], input_size=size, augment=True,
         steps_per_epoch=options["steps_per_epoch"], seed=options["seed"],
         workers=options["workers"], use_multiprocessing=False, cache=options["cache"],
-        teachers=open_teachers(options, train_sources),
+        teachers=open_teachers(options, train_sources), paste_people=options.get("paste_people") or 0.0,
     )
     val_data = SegmentationDataset(
         [(source, 1.0) for source in val_sources], batch_size=options["batch_size"], input_size=val_size or size,

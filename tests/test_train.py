@@ -16,7 +16,7 @@ def test_smoke_training_writes_run_folder_resumes_and_evaluates(tmp_path, capsys
     data = make_mask_folder(tmp_path / "data")
     run = tmp_path / "run"
     args = ["--train", str(data), "--val-split", "0.34", "--preset", "tiramisu_tiny", "--size", "32",
-            "--epochs", "2", "--batch-size", "2", "--workers", "0", "--average-last", "1", "--val-size", "64", "--out", str(run)]
+            "--epochs", "2", "--batch-size", "2", "--workers", "0", "--average-last", "1", "--val-size", "64", "--paste-people", "0.5", "--out", str(run)]
     assert train.main(args) == 0
     for name in ("config.json", "log.csv", "curves.png", "best.keras", "last.keras", "summary.json",
                  "previews/epoch_001.jpg", "previews/epoch_002.jpg"):
@@ -26,7 +26,9 @@ def test_smoke_training_writes_run_folder_resumes_and_evaluates(tmp_path, capsys
     assert config["data"]["train"][0]["kind"] == "mask-folder"
     assert config["options"]["lr"] == 1e-3 and config["options"]["size"] == [32, 32]
     assert config["options"]["val_size"] == [64, 64]
-    assert stage_record(RunFolder(run))["validated_at"] == [64, 64]  # the card says where best.keras was chosen
+    stage = stage_record(RunFolder(run))
+    assert stage["validated_at"] == [64, 64]  # the card says where best.keras was chosen
+    assert stage["paste_people"].startswith("0.5 of the samples")
     summary = json.loads((run / "summary.json").read_text())
     assert summary["epochs"] == 2 and 0 <= summary["best_val_miou"] <= 100
 
@@ -61,6 +63,7 @@ def test_existing_run_is_not_overwritten(tmp_path, capsys):
     (["--train", "DATA@heavy", "--val", "DATA"], "bad weight"),
     (["--resume", "--out", "NOWHERE"], "nothing to resume"),
     (["--train", "DATA", "--val", "DATA", "--epochs", "2", "--average-last", "3"], "--average-last must be"),
+    (["--train", "DATA", "--val", "DATA", "--paste-people", "2"], "--paste-people must be"),
 ])
 def test_user_mistakes_are_one_line_errors(tmp_path, capsys, args, message):
     data = make_mask_folder(tmp_path / "data", count=2)

@@ -16,6 +16,8 @@ the teacher's person probability through the same crop (the hand-made mask where
   order, and the mix is shuffled. Everything random derives from (seed, epoch, position), so
   threads and processes produce identical batches for the same index, and `on_epoch_end` moves
   to the next epoch's draw.
+- paste_people=P pastes, in P of the augmented samples, a person cut from another photo with a mask
+  (greenscreen.data.paste): people beside, behind and in front of the subject, labelled person.
 - cache=True keeps decoded photos in memory, shrunk so the longer side is at most
   `cache_max_side` (default 2 x the input's longer side, enough for 2x zoom-in crops). With
   use_multiprocessing the cache is filled up front (`preload`) so forked workers inherit it.
@@ -31,6 +33,7 @@ from PIL import Image
 
 from .augment import AugmentConfig, augment as augment_sample, person_box, stretch
 from .errors import DataError
+from .paste import paste_person, usable_donor
 from .source import Source
 from .teacher import TeacherMaps
 
@@ -65,7 +68,7 @@ class SegmentationDataset(keras.utils.PyDataset):
                  augment: bool = False, steps_per_epoch: int | None = None, seed: int = 0,
                  workers: int = 1, use_multiprocessing: bool = False, augment_config: AugmentConfig | None = None,
                  cache: bool = False, cache_max_side: int | None = None, max_queue_size: int = 10,
-                 teachers: list[TeacherMaps | None] | None = None):
+                 teachers: list[TeacherMaps | None] | None = None, paste_people: float = 0.0):
         super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         if not sources:
             raise DataError("no training sources given")
@@ -87,6 +90,12 @@ class SegmentationDataset(keras.utils.PyDataset):
             if not source.has_masks and (teachers is None or teachers[index] is None):
                 raise DataError(f"{source.path} has no masks: it needs a teacher's maps (--teacher DIR)")
         self.teachers = list(teachers) if teachers is not None and any(teachers) else None
+        if not 0.0 <= paste_people <= 1.0:
+            raise DataError(f"paste_people must be in [0, 1], got {paste_people}")
+        self.paste_people = float(paste_people) if augment else 0.0
+        self.donors = [index for index, (source, _) in enumerate(sources) if source.has_masks]
+        if self.paste_people and not self.donors:
+            raise DataError("paste_people needs a source with masks to cut people from")
         self.weights = np.array([float(weight) for _, weight in sources])
         self.batch_size = int(batch_size)
         self.input_size = (int(input_size[0]), int(input_size[1]))
@@ -133,11 +142,25 @@ class SegmentationDataset(keras.utils.PyDataset):
                     x[row], matte, y[row, ..., 1] = augment_sample(
                         image, mask, self.input_size, rng, self.augment_config, box=box,
                         soft=soft if soft is not None else mask * np.uint8(255))
+                if self.paste_people and rng.random() < self.paste_people:
+                    x[row], matte, soft = self._paste(x[row], matte, y[row, ..., 1] if self.teachers else None, rng)
+                    if soft is not None:
+                        y[row, ..., 1] = soft
             else:
                 image, matte = self._readable(self._load_stretched, int(source_index), int(item_index))
                 x[row] = image
             y[row, ..., 0] = matte
         return x, y
+
+    def _paste(self, photo, matte, soft, rng):
+        """A person from a photo with a mask (drawn by the sources' weights) pasted into the sample; unchanged when
+        the drawn mask holds no person to cut out."""
+        weights = self.weights[self.donors]
+        source_index = int(rng.choice(self.donors, p=weights / weights.sum()))
+        donor, donor_mask, _, _ = self._readable(self._load, source_index, int(rng.integers(len(self.sources[source_index]))))
+        if not usable_donor(donor_mask):
+            return photo, matte, soft
+        return paste_person(photo, matte, donor, donor_mask, rng, soft=soft)
 
     def shard(self, index: int, count: int) -> "SegmentationDataset":
         """Yield only rows [index * b, (index + 1) * b) of each batch, b = batch_size / count (one process of

@@ -96,6 +96,9 @@ def stage_record(run: RunFolder) -> dict:
         "optimizer": f"{options.get('optimizer', 'rmsprop')}, lr {options.get('lr')}, {options.get('schedule')} "
                      f"schedule" + (f", warm-up {options['warmup_epochs']} epochs" if options.get("warmup_epochs") else ""),
         "batch_size": options.get("batch_size"),
+        **({"paste_people": f"{options['paste_people']} of the samples: a person from another training photo pasted "
+                            "beside, behind or in front of the subject (greenscreen.data.paste)"}
+           if options.get("paste_people") else {}),
         "loss": "pixel cross-entropy" + (f" + {options['dice_weight']} x soft Dice" if options.get("dice_weight") else "")
                 + (f"; {options.get('teacher_weight', 0.5)} of the cross-entropy against a teacher's maps ({options['teacher']})"
                    if options.get("teacher") else ""),

@@ -1,0 +1,79 @@
+"""A second person pasted into a training sample (copy-paste augmentation, Ghiasi et al. 2021).
+
+Why: the portrait masks call people behind the subject background, so a model fine-tuned on them learns to drop
+bystanders (bench/second_person.py measured it: the photo model's constant-rate stage kept 16 points less of
+a second person than the model it started from). The page's default keeps everyone ("Only the main person" is
+the option that drops them), so training shows it people beside, behind and in front of the subject, labelled
+as person. The donor is another training photo's person, cut by its own mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .augment import person_box
+
+
+@dataclass(frozen=True)
+class PasteConfig:
+    height_share: tuple[float, float] = (0.3, 0.8)  # the pasted person's height against the sample's
+    most_width: float = 0.5  # ... and their width at most this share of the sample's
+    top_share: tuple[float, float] = (0.0, 0.5)  # where their top goes, down from the sample's top
+    behind_prob: float = 0.6  # behind the sample's own person (else in front of them)
+    coverage: tuple[float, float] = (0.005, 0.8)  # donors whose mask covers less or more of their photo are skipped
+    least_fill: float = 0.35  # ... and those filling less of their box: an occluded COCO person's scattered pieces
+
+
+def usable_donor(mask: np.ndarray, config: PasteConfig = PasteConfig()) -> bool:
+    """A mask with one person to cut out: neither (nearly) empty nor (nearly) the whole photo (portraits' 02188),
+    and not scattered pieces (a COCO person behind things)."""
+    low, high = config.coverage
+    if not low <= float(mask.mean()) <= high:
+        return False
+    x0, y0, x1, y1 = person_box(mask)
+    return float(mask[y0:y1, x0:x1].mean()) >= config.least_fill
+
+
+def paste_person(photo: np.ndarray, matte: np.ndarray, donor: np.ndarray, donor_mask: np.ndarray,
+                 rng: np.random.Generator, soft: np.ndarray | None = None, config: PasteConfig = PasteConfig()):
+    """(photo, matte, soft) with the donor's person (uint8 image, {0,1} mask of any size) pasted in.
+
+    photo float32 HxWx3 (0..255), matte uint8 HxW {0,1}, soft float32 HxW in [0, 1] or None (a teacher's map):
+    new arrays, the pasted pixels person (1) in matte and soft. The donor is scaled to a random height, flipped at
+    random, placed at a random column (it may leave the frame at the sides) and height; a donor that reaches its
+    photo's bottom edge (a portrait's shoulders) stands on the sample's bottom edge. Behind the sample's person
+    only the part outside their matte shows."""
+    height, width = matte.shape
+    x0, y0, x1, y1 = person_box(donor_mask)
+    scale = min(rng.uniform(*config.height_share) * height / (y1 - y0), config.most_width * width / (x1 - x0))
+    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+    cut = Image.fromarray(donor[y0:y1, x0:x1]).resize(size, Image.Resampling.BILINEAR)
+    shape = Image.fromarray(donor_mask[y0:y1, x0:x1] * np.uint8(255)).resize(size, Image.Resampling.BILINEAR)
+    if rng.random() < 0.5:
+        cut, shape = (picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT) for picture in (cut, shape))
+    pixels, person = np.asarray(cut, dtype=np.float32), np.asarray(shape) >= 128
+
+    left = int(rng.integers(-size[0] // 4, max(1, width - 3 * size[0] // 4)))
+    standing = y1 >= donor_mask.shape[0] - 1
+    top = height - size[1] if standing else round(rng.uniform(*config.top_share) * height)
+    # The part of the donor's box inside the sample.
+    rows = slice(max(top, 0), min(top + size[1], height))
+    cols = slice(max(left, 0), min(left + size[0], width))
+    inner = (slice(rows.start - top, rows.stop - top), slice(cols.start - left, cols.stop - left))
+
+    shows = np.zeros((height, width), bool)
+    shows[rows, cols] = person[inner]
+    if rng.random() < config.behind_prob:
+        shows &= matte == 0
+    placed = np.zeros_like(photo)
+    placed[rows, cols] = pixels[inner]
+    photo, matte = photo.copy(), matte.copy()
+    photo[shows] = placed[shows]
+    matte[shows] = 1
+    if soft is not None:
+        soft = soft.copy()
+        soft[shows] = 1.0
+    return photo, matte, soft
