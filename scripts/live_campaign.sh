@@ -46,6 +46,11 @@
 #   photos, 40 epochs (54 min); the first stage with --average-last (tail.keras: the mean of its last 10 epochs).
 #   Finished, records only: the tail +0.05 [-0.10, +0.21] on held portraits, COCO-120 -0.75 [-2.16, +0.57]; its mean
 #   with the shipped model +0.06 [-0.02, +0.14]. From the shipped soup this recipe no longer gains: not shipped.
+# - live-cpu-paste-224 (2026-12-05, records only): from the shipped soup, 24 epochs at a constant lr 1e-4 with
+#   --paste-people 0.3 (a person from another photo pasted into 30% of the samples), validated at 192 (--val-size),
+#   the mean of all 24 (tail.keras), 40 min. A second person kept +11.6 points [+9.0, +14.3] (bench/second_person.py),
+#   held portraits -0.11 [-0.27, +0.04], COCO-120 -0.82 [-1.85, +0.12]; its soup with the shipped model +5.9 / -0.03 /
+#   -0.26, with more photos below 80 IoU on both sets: not shipped.
 # SIGTERM stops training after its current step (last.keras is the last finished epoch); the next call resumes.
 # runs/ is not committed, so `save` keeps what a later session needs (config, state, log, best and last
 # checkpoints) in models/campaign/STAGE/, and a fresh checkout restores them from there first.
