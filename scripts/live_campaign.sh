@@ -51,6 +51,12 @@
 #   the mean of all 24 (tail.keras), 40 min. A second person kept +11.6 points [+9.0, +14.3] (bench/second_person.py),
 #   held portraits -0.11 [-0.27, +0.04], COCO-120 -0.82 [-1.85, +0.12]; its soup with the shipped model +5.9 / -0.03 /
 #   -0.26, with more photos below 80 IoU on both sets: not shipped.
+# - live-cpu-distil2-224 (2026-12-05, stopped after 21 of 30 epochs; records only): the photo model shipped
+#   2026-12-05 (trained with people pasted in) as the teacher, its maps in runs/teacher-photo-paste (the default
+#   TEACHER_MODEL, models/photo.keras); from the shipped soup, constant lr 1e-4, validated at 192, the running mean
+#   of every epoch. The mean of epochs 1-21 against the shipped model: held portraits +0.02 [-0.09, +0.14], COCO-120
+#   -1.37 [-2.52, -0.44], a second person -3.7 points kept: the new teacher's maps did not carry its second-person
+#   gain over (the training photos hold few bystanders), and COCO fell, so the stage was stopped.
 # SIGTERM stops training after its current step (last.keras is the last finished epoch); the next call resumes.
 # runs/ is not committed, so `save` keeps what a later session needs (config, state, log, best and last
 # checkpoints) in models/campaign/STAGE/, and a fresh checkout restores them from there first.
