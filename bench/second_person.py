@@ -4,9 +4,10 @@ Does a model still see a second, smaller person beside and behind the main one? 
 behind the subject background, so fine-tuning on them can teach a model to drop bystanders (a tail of the photo
 model did: bench/README.md, *The photo model: the mean of a constant-rate stage*), and no mean IoU over
 one-person photos shows it. Each composite is a validation portrait (its person the main one) with a person cut
-out of a COCO-120 photo by its mask, scaled to 45-70% of the portrait's height, at its left or right edge with the
-head 10-40% down from the top (cut off by the bottom edge), behind the main person where they overlap. Both people are real and labelled; the join is a hard cut.
-Per model: the share of the second person's visible pixels the mask keeps (mean, and how many composites keep
+out of a COCO-120 photo by its mask (greenscreen.data.paste.cut_out, as the --paste-people augmentation cuts
+its donors), scaled to 45-70% of the portrait's height, at its left or right edge with the head 10-40% down from
+the top (cut off by the bottom edge), behind the main person where they overlap. Both people are real and
+labelled; the join is a hard cut. Per model: the share of the second person's visible pixels the mask keeps (mean, and how many composites keep
 under half of them), the IoU of both people together, each compared composite by composite with the first
 model (mean difference, 95% bootstrap interval). Maps as bench/compare_models.py makes them.
 
@@ -40,24 +41,16 @@ DROPPED = 50.0  # a composite whose mask keeps less of the second person than th
 SEED = 0
 
 
-def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-
-
 def composite(main: np.ndarray, main_mask: np.ndarray, other: np.ndarray, other_mask: np.ndarray, *,
               side: str, height_share: float, top_share: float):
     """(photo, main person's truth, second person's visible truth): `other`'s person, cut by its mask and scaled
     to `height_share` of the photo's height (narrower when too wide), at the `side` ("left"/"right") edge with its
     top `top_share` of the height down, behind the main person; what falls below the photo is cut off."""
-    from PIL import Image
+    from greenscreen.data.paste import cut_out
 
     height, width = main_mask.shape
-    top, bottom, left, right = bounding_box(other_mask)
-    scale = min(height_share * height / (bottom - top), MOST_WIDTH * width / (right - left))
-    size = (max(1, round((right - left) * scale)), max(1, round((bottom - top) * scale)))
-    person = np.asarray(Image.fromarray(other[top:bottom, left:right]).resize(size, Image.BILINEAR))
-    cut = np.asarray(Image.fromarray(other_mask[top:bottom, left:right].astype(np.uint8) * 255).resize(size, Image.BILINEAR)) >= 128
+    person, cut = cut_out(other, other_mask, height_share * height, MOST_WIDTH * width)
+    size = (cut.shape[1], cut.shape[0])
     x = 0 if side == "left" else width - size[0]
     y = round(top_share * height)
     rows = min(size[1], height - y)

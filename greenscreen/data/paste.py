@@ -37,6 +37,17 @@ def usable_donor(mask: np.ndarray, config: PasteConfig = PasteConfig()) -> bool:
     return float(mask[y0:y1, x0:x1].mean()) >= config.least_fill
 
 
+def cut_out(image: np.ndarray, mask: np.ndarray, height: float, most_width: float):
+    """(uint8 pixels, bool person) of the mask's box, scaled to `height` pixels tall, narrower when it would be
+    wider than `most_width` pixels. Also bench/second_person.py's way of cutting out its second person."""
+    x0, y0, x1, y1 = person_box(mask)
+    scale = min(height / (y1 - y0), most_width / (x1 - x0))
+    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
+    pixels = Image.fromarray(image[y0:y1, x0:x1]).resize(size, Image.Resampling.BILINEAR)
+    shape = Image.fromarray(mask[y0:y1, x0:x1].astype(np.uint8) * np.uint8(255)).resize(size, Image.Resampling.BILINEAR)
+    return np.asarray(pixels), np.asarray(shape) >= 128
+
+
 def paste_person(photo: np.ndarray, matte: np.ndarray, donor: np.ndarray, donor_mask: np.ndarray,
                  rng: np.random.Generator, soft: np.ndarray | None = None, config: PasteConfig = PasteConfig()):
     """(photo, matte, soft) with the donor's person (uint8 image, {0,1} mask of any size) pasted in.
@@ -47,17 +58,14 @@ def paste_person(photo: np.ndarray, matte: np.ndarray, donor: np.ndarray, donor_
     photo's bottom edge (a portrait's shoulders) stands on the sample's bottom edge. Behind the sample's person
     only the part outside their matte shows."""
     height, width = matte.shape
-    x0, y0, x1, y1 = person_box(donor_mask)
-    scale = min(rng.uniform(*config.height_share) * height / (y1 - y0), config.most_width * width / (x1 - x0))
-    size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
-    cut = Image.fromarray(donor[y0:y1, x0:x1]).resize(size, Image.Resampling.BILINEAR)
-    shape = Image.fromarray(donor_mask[y0:y1, x0:x1] * np.uint8(255)).resize(size, Image.Resampling.BILINEAR)
+    pixels, person = cut_out(donor, donor_mask, rng.uniform(*config.height_share) * height, config.most_width * width)
     if rng.random() < 0.5:
-        cut, shape = (picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT) for picture in (cut, shape))
-    pixels, person = np.asarray(cut, dtype=np.float32), np.asarray(shape) >= 128
+        pixels, person = pixels[:, ::-1], person[:, ::-1]
+    pixels = pixels.astype(np.float32)
+    size = (person.shape[1], person.shape[0])
 
     left = int(rng.integers(-size[0] // 4, max(1, width - 3 * size[0] // 4)))
-    standing = y1 >= donor_mask.shape[0] - 1
+    standing = person_box(donor_mask)[3] >= donor_mask.shape[0] - 1
     top = height - size[1] if standing else round(rng.uniform(*config.top_share) * height)
     # The part of the donor's box inside the sample.
     rows = slice(max(top, 0), min(top + size[1], height))
