@@ -62,6 +62,7 @@ DEFAULTS = dict(
     teacher_weight=0.5,  # share of the cross-entropy taken against the teacher's soft targets
     average_last=0,  # tail.keras: the mean of the weights after each of the last N epochs
     paste_people=0.0,  # share of training samples that get a second person pasted in (greenscreen.data.paste)
+    paste_blend=False,  # ... with a feathered outline and colours pulled toward the sample's (else a hard cut)
 )
 # Where and on what a run trains, not what it learns: a resumed run takes these from its command line.
 MACHINE_OPTIONS = ("workers", "data_parallel", "distributed", "coordinator", "num_processes", "process_id")
@@ -98,18 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup-epochs", type=float, help="linear learning-rate warm-up")
     parser.add_argument("--dice-weight", type=float, help="add a soft-Dice term with this weight (0 = off)")
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--workers", type=int, help="data-loading threads")
-    parser.add_argument("--no-cache", dest="cache", action="store_false", default=None,
-                        help="decode photos every time instead of keeping them in memory")
-    parser.add_argument("--mixed-precision", action="store_true", default=None, help="bfloat16 compute")
-    parser.add_argument("--data-parallel", action="store_true", default=None,
-                        help="split batches over all local accelerators (keras.distribution, JAX backend)")
-    parser.add_argument("--distributed", action="store_true", default=None,
-                        help="train in several processes (jax.distributed): run the same command in each; "
-                             "the cluster comes from SLURM, Kubernetes or Cloud TPU, or the three options below")
-    parser.add_argument("--coordinator", metavar="HOST:PORT", help="--distributed: process 0's address")
-    parser.add_argument("--num-processes", type=int, help="--distributed: how many processes train")
-    parser.add_argument("--process-id", type=int, help="--distributed: this process's index, 0 .. N-1")
+    add_machine_arguments(parser)
     parser.add_argument("--preview-count", type=int, help="validation photos in each epoch's preview grid")
     parser.add_argument("--init-weights", help="start from the weights of this .keras model (fine-tuning)")
     parser.add_argument("--teacher", metavar="DIR",
@@ -122,10 +112,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--paste-people", type=float, metavar="P",
                         help="paste a person cut from another training photo (by its mask) beside, behind or in "
                              "front of the subject in this share of the samples, labelled person (0 = off)")
+    parser.add_argument("--paste-blend", action="store_true", default=None,
+                        help="blend the pasted person in: a feathered outline and colours pulled toward the "
+                             "sample's (default: a hard cut)")
     parser.add_argument("--out", help="run folder (default runs/<preset>-<time>)")
     parser.add_argument("--resume", action="store_true", default=None,
                         help="continue the run in --out from its last.keras")
     return parser
+
+
+def add_machine_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where and how fast a run trains (MACHINE_OPTIONS and the data loading), not what it learns."""
+    parser.add_argument("--workers", type=int, help="data-loading threads")
+    parser.add_argument("--no-cache", dest="cache", action="store_false", default=None,
+                        help="decode photos every time instead of keeping them in memory")
+    parser.add_argument("--mixed-precision", action="store_true", default=None, help="bfloat16 compute")
+    parser.add_argument("--data-parallel", action="store_true", default=None,
+                        help="split batches over all local accelerators (keras.distribution, JAX backend)")
+    parser.add_argument("--distributed", action="store_true", default=None,
+                        help="train in several processes (jax.distributed): run the same command in each; "
+                             "the cluster comes from SLURM, Kubernetes or Cloud TPU, or the three options below")
+    parser.add_argument("--coordinator", metavar="HOST:PORT", help="--distributed: process 0's address")
+    parser.add_argument("--num-processes", type=int, help="--distributed: how many processes train")
+    parser.add_argument("--process-id", type=int, help="--distributed: this process's index, 0 .. N-1")
 
 
 def resolve_options(argv) -> dict:
@@ -156,6 +165,8 @@ def resolve_options(argv) -> dict:
         raise UsageError(f"--average-last must be from 0 to --epochs ({options['epochs']}), got {options['average_last']}")
     if not 0 <= options["paste_people"] <= 1:
         raise UsageError(f"--paste-people must be from 0 to 1, got {options['paste_people']}")
+    if options["paste_blend"] and not options["paste_people"]:
+        raise UsageError("--paste-blend blends pasted people in: give --paste-people P too")
     if not 0 <= options["val_split"] < 1:
         raise UsageError(f"--val-split must be at least 0 and below 1, got {options['val_split']}")
     options["size"] = list(parse_size(options["size"], multiple=None))  # the preset's multiple is checked later
@@ -439,6 +450,7 @@ def make_datasets(options: dict, size: tuple[int, int], train_sources, val_sourc
         steps_per_epoch=options["steps_per_epoch"], seed=options["seed"],
         workers=options["workers"], use_multiprocessing=False, cache=options["cache"],
         teachers=open_teachers(options, train_sources), paste_people=options.get("paste_people") or 0.0,
+        paste_blend=bool(options.get("paste_blend")),
     )
     val_data = SegmentationDataset(
         [(source, 1.0) for source in val_sources], batch_size=options["batch_size"], input_size=val_size or size,

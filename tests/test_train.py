@@ -64,6 +64,7 @@ def test_existing_run_is_not_overwritten(tmp_path, capsys):
     (["--resume", "--out", "NOWHERE"], "nothing to resume"),
     (["--train", "DATA", "--val", "DATA", "--epochs", "2", "--average-last", "3"], "--average-last must be"),
     (["--train", "DATA", "--val", "DATA", "--paste-people", "2"], "--paste-people must be"),
+    (["--train", "DATA", "--val", "DATA", "--paste-blend"], "--paste-blend blends pasted people in"),
 ])
 def test_user_mistakes_are_one_line_errors(tmp_path, capsys, args, message):
     data = make_mask_folder(tmp_path / "data", count=2)

@@ -17,7 +17,8 @@ the teacher's person probability through the same crop (the hand-made mask where
   threads and processes produce identical batches for the same index, and `on_epoch_end` moves
   to the next epoch's draw.
 - paste_people=P pastes, in P of the augmented samples, a person cut from another photo with a mask
-  (greenscreen.data.paste): people beside, behind and in front of the subject, labelled person.
+  (greenscreen.data.paste): people beside, behind and in front of the subject, labelled person;
+  paste_blend=True feathers their outline and pulls their colours toward the sample's.
 - cache=True keeps decoded photos in memory, shrunk so the longer side is at most
   `cache_max_side` (default 2 x the input's longer side, enough for 2x zoom-in crops). With
   use_multiprocessing the cache is filled up front (`preload`) so forked workers inherit it.
@@ -33,7 +34,7 @@ from PIL import Image
 
 from .augment import AugmentConfig, augment as augment_sample, person_box, stretch
 from .errors import DataError
-from .paste import paste_person, usable_donor
+from .paste import PasteConfig, paste_person, usable_donor
 from .source import Source
 from .teacher import TeacherMaps
 
@@ -68,7 +69,8 @@ class SegmentationDataset(keras.utils.PyDataset):
                  augment: bool = False, steps_per_epoch: int | None = None, seed: int = 0,
                  workers: int = 1, use_multiprocessing: bool = False, augment_config: AugmentConfig | None = None,
                  cache: bool = False, cache_max_side: int | None = None, max_queue_size: int = 10,
-                 teachers: list[TeacherMaps | None] | None = None, paste_people: float = 0.0):
+                 teachers: list[TeacherMaps | None] | None = None, paste_people: float = 0.0,
+                 paste_blend: bool = False):
         super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         if not sources:
             raise DataError("no training sources given")
@@ -96,6 +98,7 @@ class SegmentationDataset(keras.utils.PyDataset):
         self.donors = [index for index, (source, _) in enumerate(sources) if source.has_masks]
         if self.paste_people and not self.donors:
             raise DataError("paste_people needs a source with masks to cut people from")
+        self.paste_config = PasteConfig(blend=bool(paste_blend))
         self.weights = np.array([float(weight) for _, weight in sources])
         self.batch_size = int(batch_size)
         self.input_size = (int(input_size[0]), int(input_size[1]))
@@ -160,7 +163,7 @@ class SegmentationDataset(keras.utils.PyDataset):
         donor, donor_mask, _, _ = self._readable(self._load, source_index, int(rng.integers(len(self.sources[source_index]))))
         if not usable_donor(donor_mask):
             return photo, matte, soft
-        return paste_person(photo, matte, donor, donor_mask, rng, soft=soft)
+        return paste_person(photo, matte, donor, donor_mask, rng, soft=soft, config=self.paste_config)
 
     def shard(self, index: int, count: int) -> "SegmentationDataset":
         """Yield only rows [index * b, (index + 1) * b) of each batch, b = batch_size / count (one process of

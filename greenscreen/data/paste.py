@@ -5,6 +5,11 @@ bystanders (bench/second_person.py measured it: the photo model's constant-rate 
 a second person than the model it started from). The page's default keeps everyone ("Only the main person" is
 the option that drops them), so training shows it people beside, behind and in front of the subject, labelled
 as person. The donor is another training photo's person, cut by its own mask.
+
+A hard cut edge is a cue no real photo has, and a model trained on it can learn "a sharp outline against
+unrelated colours is a person" (the first paste stage's mean called some sofas and cups beside people person).
+So the donor can be blended in (PasteConfig.blend, --paste-blend): its outline feathered over a pixel or two and
+its colours pulled part of the way toward the sample's, the label still the outline itself.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from .augment import person_box
 
@@ -25,6 +30,9 @@ class PasteConfig:
     behind_prob: float = 0.6  # behind the sample's own person (else in front of them)
     coverage: tuple[float, float] = (0.005, 0.8)  # donors whose mask covers less or more of their photo are skipped
     least_fill: float = 0.35  # ... and those filling less of their box: an occluded COCO person's scattered pieces
+    blend: bool = False  # feather the outline and match the colours (below); off: a hard cut, the first stages' paste
+    feather: tuple[float, float] = (0.5, 2.0)  # the outline's Gaussian blur radius, in the sample's pixels
+    colour_pull: tuple[float, float] = (0.0, 0.6)  # share of the way the donor's mean colour moves to the sample's
 
 
 def usable_donor(mask: np.ndarray, config: PasteConfig = PasteConfig()) -> bool:
@@ -56,7 +64,8 @@ def paste_person(photo: np.ndarray, matte: np.ndarray, donor: np.ndarray, donor_
     new arrays, the pasted pixels person (1) in matte and soft. The donor is scaled to a random height, flipped at
     random, placed at a random column (it may leave the frame at the sides) and height; a donor that reaches its
     photo's bottom edge (a portrait's shoulders) stands on the sample's bottom edge. Behind the sample's person
-    only the part outside their matte shows."""
+    only the part outside their matte shows. With config.blend its outline is feathered and its colours pulled
+    toward the sample's; the label is still the outline (matte), soft also takes the feathered opacity."""
     height, width = matte.shape
     pixels, person = cut_out(donor, donor_mask, rng.uniform(*config.height_share) * height, config.most_width * width)
     if rng.random() < 0.5:
@@ -74,14 +83,40 @@ def paste_person(photo: np.ndarray, matte: np.ndarray, donor: np.ndarray, donor_
 
     shows = np.zeros((height, width), bool)
     shows[rows, cols] = person[inner]
-    if rng.random() < config.behind_prob:
+    behind = rng.random() < config.behind_prob
+    if behind:
         shows &= matte == 0
     placed = np.zeros_like(photo)
     placed[rows, cols] = pixels[inner]
     photo, matte = photo.copy(), matte.copy()
-    photo[shows] = placed[shows]
+    if config.blend:
+        placed[rows, cols] = match_colours(placed[rows, cols], shows[rows, cols], photo, rng.uniform(*config.colour_pull))
+        alpha = feathered(shows, rows, cols, rng.uniform(*config.feather), hidden=matte == 1 if behind else None)
+        photo += alpha[..., None] * (placed - photo)
+    else:
+        alpha = shows.astype(np.float32)
+        photo[shows] = placed[shows]
     matte[shows] = 1
     if soft is not None:
-        soft = soft.copy()
+        soft = np.maximum(soft, alpha)
         soft[shows] = 1.0
     return photo, matte, soft
+
+
+def match_colours(pixels: np.ndarray, person: np.ndarray, photo: np.ndarray, pull: float) -> np.ndarray:
+    """float32 donor pixels with the person's mean colour moved `pull` of the way to the sample photo's."""
+    if not person.any():
+        return pixels
+    shift = pull * (photo.reshape(-1, 3).mean(axis=0) - pixels[person].mean(axis=0))
+    return np.clip(pixels + shift, 0.0, 255.0)
+
+
+def feathered(shows: np.ndarray, rows: slice, cols: slice, radius: float, hidden: np.ndarray | None) -> np.ndarray:
+    """float32 HxW opacity: `shows` blurred by `radius` pixels, kept inside the donor's box (outside it there are
+    no donor pixels) and off the sample's own person when the donor stands behind them."""
+    blurred = Image.fromarray(shows.astype(np.uint8) * np.uint8(255)).filter(ImageFilter.GaussianBlur(radius))
+    alpha = np.zeros(shows.shape, np.float32)
+    alpha[rows, cols] = np.asarray(blurred, np.float32)[rows, cols] / 255.0
+    if hidden is not None:
+        alpha[hidden] = 0.0
+    return alpha

@@ -162,6 +162,11 @@ def scored_metrics(name: str, key: str, with_tta: dict, without: dict, page: dic
             "target": TARGETS[name][key], "reference": REFERENCES[key]}
 
 
+def second_person_metrics(measured: dict) -> dict:
+    """The card's `second_person` entry: greenscreen.second_person.measure's numbers, how, references."""
+    return {**measured, "how": SECOND_PERSON_HOW, "reference": SECOND_PERSON_REFERENCES}
+
+
 def page_passes_text(name: str) -> str:
     """How the page runs model NAME, in words: its flip and extra-size passes."""
     extra = "".join(f" and a pass at {h}x{w} averaged in at the input size" for h, w in TARGETS[name]["extra_sizes"])
