@@ -1,15 +1,12 @@
 """python bench/second_person.py --size 320 models/photo.keras runs/a/tail.keras [--no-tta] [--mediapipe general] [--json F]
 
-Does a model still see a second, smaller person beside and behind the main one? The portrait masks call people
-behind the subject background, so fine-tuning on them can teach a model to drop bystanders (a tail of the photo
-model did: bench/README.md, *The photo model: the mean of a constant-rate stage*), and no mean IoU over
-one-person photos shows it. Each composite is a validation portrait (its person the main one) with a person cut
-out of a COCO-120 photo by its mask (greenscreen.data.paste.cut_out, as the --paste-people augmentation cuts
-its donors), scaled to 45-70% of the portrait's height, at its left or right edge with the head 10-40% down from
-the top (cut off by the bottom edge), behind the main person where they overlap. Both people are real and
-labelled; the join is a hard cut. Per model: the share of the second person's visible pixels the mask keeps (mean, and how many composites keep
-under half of them), the IoU of both people together, each compared composite by composite with the first
-model (mean difference, 95% bootstrap interval). Maps as bench/compare_models.py makes them.
+Does a model still see a second, smaller person beside and behind the main one? (a tail of the photo model
+dropped them: bench/README.md, *The photo model: the mean of a constant-rate stage*). The composites are
+greenscreen.second_person's: each validation portrait (--test-sets: portraits/test) with a COCO-120 person
+pasted beside and behind its person. Per model: the share of the second person's visible pixels the mask keeps
+(mean, and how many composites keep under half of them), the IoU of both people together, each compared
+composite by composite with the first model (mean difference, 95% bootstrap interval). Maps as
+bench/compare_models.py makes them.
 
 --mediapipe general|landscape adds MediaPipe Selfie Segmentation's row: the composites are written as a mask
 folder and bench/mediapipe_scores.py makes its maps in the venv of its own (--mediapipe-python, default
@@ -32,66 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.compare_models import add_models_and_size, check_models_and_size  # noqa: E402
 from bench.input_sizes import card_sets, paired, validation_sets  # noqa: E402
-
-HEIGHT_SHARES = (0.45, 0.7)  # the second person's height against the portrait's
-TOP_SHARES = (0.1, 0.4)  # where their head is, down from the top
-MOST_WIDTH = 0.45  # ... and their width at most this share of the portrait's
-LEAST_VISIBLE = 0.01  # composites where less of the second person shows (share of the photo) are left out
-DROPPED = 50.0  # a composite whose mask keeps less of the second person than this (percent) drops them
-SEED = 0
-
-
-def composite(main: np.ndarray, main_mask: np.ndarray, other: np.ndarray, other_mask: np.ndarray, *,
-              side: str, height_share: float, top_share: float):
-    """(photo, main person's truth, second person's visible truth): `other`'s person, cut by its mask and scaled
-    to `height_share` of the photo's height (narrower when too wide), at the `side` ("left"/"right") edge with its
-    top `top_share` of the height down, behind the main person; what falls below the photo is cut off."""
-    from greenscreen.data.paste import cut_out
-
-    height, width = main_mask.shape
-    person, cut = cut_out(other, other_mask, height_share * height, MOST_WIDTH * width)
-    size = (cut.shape[1], cut.shape[0])
-    x = 0 if side == "left" else width - size[0]
-    y = round(top_share * height)
-    rows = min(size[1], height - y)
-    window = (slice(y, y + rows), slice(x, x + size[0]))
-    placed = np.zeros_like(main_mask, dtype=bool)
-    placed[window] = cut[:rows]
-    main_truth = main_mask.astype(bool)
-    visible = placed & ~main_truth
-    photo = main.copy()
-    photo[window][visible[window]] = person[:rows][visible[window]]
-    return photo, main_truth, visible
-
-
-def build_composites(mains, others, seed: int = SEED):
-    """[(photo, main truth, second person's visible truth)] for every main photo (the others taken in turn),
-    leaving out those where too little of the second person shows; and how many were left out."""
-    rng = np.random.default_rng(seed)
-    made, left_out = [], 0
-    for index, (image, mask) in enumerate(mains):
-        other, other_mask = others[index % len(others)]
-        share, top = float(rng.uniform(*HEIGHT_SHARES)), float(rng.uniform(*TOP_SHARES))
-        photo, main_truth, visible = composite(image, np.asarray(mask) > 0, other, np.asarray(other_mask) > 0,
-                                               side="left" if index % 2 == 0 else "right", height_share=share,
-                                               top_share=top)
-        if visible.mean() < LEAST_VISIBLE:
-            left_out += 1
-            continue
-        made.append((photo, main_truth, visible))
-    return made, left_out
-
-
-def composite_scores(maps, composites) -> dict:
-    """Per composite: the second person's share kept (percent) and both people's IoU (percent)."""
-    from greenscreen.metrics import THRESHOLD, iou
-
-    kept, both = [], []
-    for probability, (_, main_truth, visible) in zip(maps, composites):
-        person = np.asarray(probability) >= THRESHOLD
-        kept.append(100.0 * (person & visible).sum() / visible.sum())
-        both.append(100.0 * iou(person, main_truth | visible))
-    return {"kept": np.array(kept), "iou": np.array(both)}
+from greenscreen.second_person import DROPPED, build_composites, composite_scores, load_pairs  # noqa: E402
 
 
 def score_models(per_model: dict) -> list[dict]:
@@ -152,13 +90,6 @@ def mediapipe_maps(composites, model: str, python: Path) -> list[np.ndarray]:
             last = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
             raise UsageError(f"bench/mediapipe_scores.py failed in {python}: {last}")
         return [np.asarray(Image.open(folder / "maps" / f"{stem}.png"), np.float32) / 255 for stem in stems]
-
-
-def load_pairs(spec: str) -> list:
-    from greenscreen.evaluate import open_data
-
-    source = open_data(spec)
-    return [source.load(index) for index in range(len(source))]
 
 
 def main(argv=None) -> int:

@@ -21,6 +21,7 @@ import os
 import sys
 from pathlib import Path
 
+from greenscreen import second_person
 from greenscreen.cli_common import UsageError, file_sha256, first_line, import_keras, run_command, size_argument
 from greenscreen.export import card
 from greenscreen.run_folder import RunFolder, RunFolderError, write_json_atomically
@@ -161,6 +162,12 @@ def score_for_card(model, name: str, specs: dict[str, str]) -> dict:
         print(f"  mIoU {with_tta['miou']:.2f} with flip TTA, {without['miou']:.2f} without"
               + (f", {page['miou']:.2f} as the page runs it ({card.page_passes_text(name)})" if page else ""),
               flush=True)
+    print("scoring a second person pasted beside the first ...", flush=True)
+    measured = second_person.measure(model, specs["portraits_test"], specs["coco_person_120"],
+                                     card.TARGETS[name]["tta"], extra_models)
+    metrics["second_person"] = card.second_person_metrics(measured)
+    print(f"  kept {measured.get('kept_percent', 0):.1f}% of the second person, {measured.get('dropped', 0)} of "
+          f"{measured['composites']} composites under half", flush=True)
     return metrics
 
 

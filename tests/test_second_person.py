@@ -1,5 +1,5 @@
-"""bench/second_person.py: a second, smaller person pasted beside and behind a portrait's, and the share of them
-each model's mask keeps, compared composite by composite with the first model."""
+"""greenscreen.second_person and bench/second_person.py: a second, smaller person pasted beside and behind a
+portrait's, and the share of them each model's mask keeps, compared composite by composite with the first model."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from greenscreen.second_person import build_composites, composite
 
 SPEC = importlib.util.spec_from_file_location("second_person", Path(__file__).resolve().parents[1] / "bench" / "second_person.py")
 second_person = importlib.util.module_from_spec(SPEC)
@@ -25,7 +27,7 @@ def portrait(height=40, width=30, box=(10, 40, 8, 22), value=50):
 def test_the_second_person_stands_at_the_edge_behind_the_main_one():
     main, main_mask = portrait()
     other, other_mask = portrait(20, 20, box=(2, 18, 5, 15), value=200)
-    photo, main_truth, visible = second_person.composite(main, main_mask, other, other_mask, side="left",
+    photo, main_truth, visible = composite(main, main_mask, other, other_mask, side="left",
                                                          height_share=0.5, top_share=0.25)
     assert (main_truth == main_mask).all()
     rows, cols = np.nonzero(visible)
@@ -35,7 +37,7 @@ def test_the_second_person_stands_at_the_edge_behind_the_main_one():
     changed = (photo != main).any(axis=2)
     assert (changed == visible).all() and (photo[visible] == 200).all()
 
-    _, _, right = second_person.composite(main, main_mask, other, other_mask, side="right", height_share=0.9,
+    _, _, right = composite(main, main_mask, other, other_mask, side="right", height_share=0.9,
                                           top_share=0.8)
     rows, cols = np.nonzero(right)
     assert cols.max() == 29 and rows.max() == 39  # cut off by the bottom edge, not wrapped or refused
@@ -45,14 +47,14 @@ def test_hidden_second_people_are_left_out():
     main, _ = portrait()
     everywhere = np.ones(main.shape[:2], bool)  # the main person fills the photo: nobody shows behind them
     other = portrait(20, 20, box=(2, 18, 5, 15), value=200)
-    made, left_out = second_person.build_composites([(main, everywhere), portrait()], [other])
+    made, left_out = build_composites([(main, everywhere), portrait()], [other])
     assert left_out == 1 and len(made) == 1
 
 
 def test_each_model_is_scored_on_the_second_person_and_compared_with_the_first():
     main, main_mask = portrait()
     other = portrait(20, 20, box=(2, 18, 5, 15), value=200)
-    composites, _ = second_person.build_composites([(main, main_mask)] * 4, [other])
+    composites, _ = build_composites([(main, main_mask)] * 4, [other])
     both = [(m | v).astype(np.float32) for _, m, v in composites]
     main_only = [m.astype(np.float32) for _, m, _ in composites]
     rows = second_person.score_models({"keeps": second_person.composite_scores(both, composites),
@@ -69,7 +71,7 @@ def test_mediapipe_maps_come_back_through_a_mask_folder(tmp_path, monkeypatch):
     """The MediaPipe row: composites written as a mask folder, mediapipe_scores.py run in its venv (a stand-in
     here that writes each photo's own mask as its map), the maps read back in order."""
     main, main_mask = portrait()
-    composites, _ = second_person.build_composites([(main, main_mask)] * 3, [portrait(20, 20, box=(2, 18, 5, 15), value=200)])
+    composites, _ = build_composites([(main, main_mask)] * 3, [portrait(20, 20, box=(2, 18, 5, 15), value=200)])
     stand_in = tmp_path / "python"
     stand_in.write_text("#!/bin/sh\nexit 0\n")
     stand_in.chmod(0o755)

@@ -93,6 +93,11 @@ def test_ship_scores_saves_and_exports_a_run(tiny_run, tmp_path, capsys):
     assert card["metrics"]["portraits_test"]["target"] == 96.2
     live = card["metrics"]["portraits_test"]
     assert live["miou"] == live["miou_without_flip_tta"]  # the live model is scored as the webcam runs it
+    # A second person pasted beside each test portrait's: how much of them the mask keeps, as the page runs it.
+    second = card["metrics"]["second_person"]
+    assert second["composites"] >= 1 and second["composites"] + second["left_out"] == 3
+    assert 0 <= second["kept_percent"] <= 100 and 0 <= second["dropped"] <= second["composites"]
+    assert "portraits/test" in second["how"] and "mediapipe_selfie_general" in second["reference"]
     assert card["training"]["stages"][0]["epochs"] == 1
     exported = json.loads((root / "static" / "model" / "live" / "model-card.json").read_text())
     assert exported["name"] == "live" and exported["metrics"] == card["metrics"]

@@ -26,6 +26,13 @@ REFERENCES = {
     "coco_person_120": {"mediapipe_selfie_general": 72.30, "mediapipe_selfie_landscape": 70.41,
                         "writeup_2017_fc_densenet103": 84.6},
 }
+# A second person pasted beside and behind each portraits/test photo's (greenscreen.second_person): the share of
+# them MediaPipe's mask keeps (bench/second_person.py --test-sets --mediapipe general, 223 composites, 2026-12-05).
+SECOND_PERSON_REFERENCES = {"mediapipe_selfie_general": 31.9}
+SECOND_PERSON_HOW = ("a person cut from a COCO-120 photo pasted beside and behind each portraits/test photo's person "
+                     "(45-70% of its height, at the left or right edge; greenscreen.second_person), the model run as "
+                     "the page runs it: kept_percent, the share of the second person's visible pixels the mask keeps "
+                     "(mean); dropped, composites keeping under half; both_people_iou, both people's mean IoU")
 # What each model is judged by (issue targets); the card says where it stands.
 # Each shipped model's targets, and how the page runs it: flip TTA, and extra input sizes whose maps are averaged
 # in at the model's size (multi-scale TTA; bench/README.md, *input_sizes.py*). The exported folder then holds a
@@ -97,7 +104,9 @@ def stage_record(run: RunFolder) -> dict:
                      f"schedule" + (f", warm-up {options['warmup_epochs']} epochs" if options.get("warmup_epochs") else ""),
         "batch_size": options.get("batch_size"),
         **({"paste_people": f"{options['paste_people']} of the samples: a person from another training photo pasted "
-                            "beside, behind or in front of the subject (greenscreen.data.paste)"}
+                            "beside, behind or in front of the subject (greenscreen.data.paste)"
+                            + ("; blended in: a feathered outline, colours pulled toward the sample's"
+                               if options.get("paste_blend") else "")}
            if options.get("paste_people") else {}),
         "loss": "pixel cross-entropy" + (f" + {options['dice_weight']} x soft Dice" if options.get("dice_weight") else "")
                 + (f"; {options.get('teacher_weight', 0.5)} of the cross-entropy against a teacher's maps ({options['teacher']})"

@@ -83,7 +83,11 @@ test('model card summary tolerates partial cards', () => {
     flops: 5_200_000_000,
     total_bytes: 5_400_000,
     conversion: { quantize: 'float16' },
-    metrics: { portraits_test: { miou: 93.456, n: 264 }, coco_person_val: 71.2 },
+    metrics: {
+      portraits_test: { miou: 93.456, n: 264 },
+      coco_person_val: 71.2,
+      second_person: { kept_percent: 49.72, dropped: 54, both_people_iou: 92.5 },
+    },
   });
   assert.deepEqual(rows, [
     ['Model', 'greenscreen (tiramisu56)'],
@@ -94,6 +98,7 @@ test('model card summary tolerates partial cards', () => {
     ['Weights', 'float16'],
     ['mIoU portraits_test', '93.5 %'],
     ['mIoU coco_person_val', '71.2 %'],
+    ['Second person kept', '49.7 %'],
   ]);
   // The photo model's multi-scale passes show beside its own size.
   assert.deepEqual(summarizeCard({ name: 'photo', input_size: [320, 320], extra_input_sizes: [[256, 256]] }), [

@@ -34,6 +34,9 @@ function metricRows(metrics) {
     const number = headlineMetric(value);
     if (number !== null) rows.push([`mIoU ${setName}`, `${number.toFixed(1)} %`]);
   }
+  // greenscreen.second_person: a person pasted beside each test portrait's, and how much of them the mask keeps.
+  const kept = metrics.second_person?.kept_percent;
+  if (typeof kept === 'number') rows.push(['Second person kept', `${kept.toFixed(1)} %`]);
   return rows;
 }
 
