@@ -112,11 +112,13 @@ def weights_and_stages(path: Path) -> tuple[Path, list[dict]]:
 
 
 def averaged_from(path: Path) -> list[str] | None:
-    """The checkpoints a model soup (greenscreen.average) was averaged from, as the card beside it says."""
+    """The checkpoints a model soup (greenscreen.average) was averaged from, as the card beside it says: the soup's
+    own record, or a shipped soup's card (shipped again, it is still that soup)."""
     model_card = path.with_suffix(".card.json")
     if path.suffix != ".keras" or not model_card.is_file():
         return None
-    return json.loads(model_card.read_text()).get("averaged_from")
+    record = json.loads(model_card.read_text())
+    return record.get("averaged_from") or record.get("training", {}).get("averaged_from")
 
 
 def shipped_ancestry(start: str, own_runs: set[str], start_sha256: str | None = None) -> list[dict]:

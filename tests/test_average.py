@@ -83,6 +83,12 @@ def test_a_soup_of_run_checkpoints_records_them_and_their_stages(tiny_run, tmp_p
                                     averaged_from=averaged_from(out))
     assert model_card["training"]["averaged_from"] == record["averaged_from"]
     assert "mean of 2 checkpoints" in model_card["description"]
+    # Shipped, then shipped again (a new card for the same weights): still that soup.
+    shipped = tmp_path / "models" / "live.keras"
+    shipped.parent.mkdir()
+    shipped.write_bytes(out.read_bytes())
+    shipped.with_suffix(".card.json").write_text(json.dumps(model_card))
+    assert averaged_from(shipped) == record["averaged_from"]
 
 
 def test_a_soup_of_checkpoints_without_records_gets_no_card(tiny_run, tmp_path, capsys):
