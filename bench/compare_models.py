@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.input_sizes import add_scoring_options, card_sets, image_ious, make_maps, paired, summarise, validation_sets  # noqa: E402
+from greenscreen.upsample import UPSAMPLING  # noqa: E402
 
 
 def score_models(per_model_maps: dict, truths: dict) -> list[dict]:
@@ -59,6 +60,11 @@ def add_models_and_size(parser: argparse.ArgumentParser, models_help: str) -> No
     size they run at."""
     parser.add_argument("models", type=Path, nargs="+", help=models_help)
     parser.add_argument("--size", type=int, required=True, help="input size every model runs at, e.g. 192")
+    parser.add_argument("--extra-size", type=int, action="append", default=[], metavar="N",
+                        help="another pass at this size averaged in at --size, as the page runs the photo model "
+                             "(--extra-size 256; repeatable)")
+    parser.add_argument("--upsample", choices=UPSAMPLING, default="bilinear",
+                        help="the map to the photo's size: bilinear (the contract, default) or guided (the page's edge)")
     add_scoring_options(parser)
 
 
@@ -66,10 +72,17 @@ def check_models_and_size(args, too_few: str, fewest: int = 2) -> None:
     """UsageError for a size off the model's stride, or fewer than `fewest` models (`too_few` says what is missing)."""
     from greenscreen.cli_common import UsageError
 
-    if args.size < 32 or args.size % 32:
-        raise UsageError(f"--size must be a multiple of 32 (the model's deepest stride), got {args.size}")
+    for size in [args.size, *args.extra_size]:
+        if size < 32 or size % 32:
+            raise UsageError(f"--size and --extra-size must be multiples of 32 (the model's deepest stride), got {size}")
     if len(args.models) < fewest:
         raise UsageError(too_few)
+
+
+def passes_text(args) -> str:
+    """How the models ran, in words: '320 px + 256 px, flip TTA, guided edge'."""
+    return (" + ".join(f"{size} px" for size in [args.size, *args.extra_size]) + f", {'flip TTA' if args.tta else 'no TTA'}"
+            + (f", {args.upsample} edge" if args.upsample != "bilinear" else ""))
 
 
 def main(argv=None) -> int:
@@ -83,14 +96,15 @@ def main(argv=None) -> int:
         sets = (card_sets if args.test_sets else validation_sets)(args.data)
         per_model, truths = {}, None
         for path in args.models:
-            maps, truths = make_maps(load_model_file(path), sets, [args.size], args.tta)
+            maps, truths = make_maps(load_model_file(path), sets, [args.size], args.tta, args.extra_size, args.upsample)
             per_model[str(path)] = {name: found[args.size] for name, found in maps.items()}
         rows = score_models(per_model, truths)
-        print(f"at {args.size} px, {'flip TTA' if args.tta else 'no TTA'}; mean per-photo IoU (share below 80); "
+        print(f"at {passes_text(args)}; mean per-photo IoU (share below 80); "
               f"Δ: photo by photo against {args.models[0]}, (photos +/− over 0.5 points)\n")
         print(table(rows))
         if args.json:
-            args.json.write_text(json.dumps({"size": args.size, "tta": args.tta, "rows": rows}, indent=1))
+            args.json.write_text(json.dumps({"size": args.size, "extra_sizes": args.extra_size, "upsampling": args.upsample,
+                                               "tta": args.tta, "rows": rows}, indent=1))
         return 0
 
     return run_command(run)

@@ -20,21 +20,24 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.compare_models import add_models_and_size, check_models_and_size, score_models, table  # noqa: E402
+from bench.compare_models import add_models_and_size, check_models_and_size, passes_text, score_models, table  # noqa: E402
 from bench.input_sizes import image_ious, make_maps, validation_sets  # noqa: E402
 
 
-def soup_score(weight_lists: list, model, sets: dict, size: int, tta: bool) -> tuple[float, dict, dict]:
-    """(mean IoU over every photo, maps, truths) of the uniform mean of `weight_lists` put into `model`."""
+def soup_score(weight_lists: list, model, sets: dict, size: int, tta: bool, extra_sizes=(),
+               upsampling: str = "bilinear") -> tuple[float, dict, dict]:
+    """(mean IoU over every photo, maps, truths) of the uniform mean of `weight_lists` put into `model`, run at
+    `size` (+ `extra_sizes`, as bench/compare_models.py runs models)."""
     from greenscreen.average import average_weights
 
     model.set_weights(average_weights(weight_lists) if len(weight_lists) > 1 else weight_lists[0])
-    maps, truths = make_maps(model, sets, [size], tta)
+    maps, truths = make_maps(model, sets, [size], tta, extra_sizes, upsampling)
     ious = np.concatenate([image_ious([maps[name][size]], truths[name]) for name in truths])
     return float(ious.mean()), {name: found[size] for name, found in maps.items()}, truths
 
 
-def greedy(paths: list[Path], sets: dict, size: int, tta: bool) -> tuple[list[Path], list[dict], dict]:
+def greedy(paths: list[Path], sets: dict, size: int, tta: bool, extra_sizes=(),
+           upsampling: str = "bilinear") -> tuple[list[Path], list[dict], dict]:
     """(the kept checkpoints, one record per step, the start's and the soup's maps and truths)."""
     from greenscreen.cli_common import UsageError, load_model_file
 
@@ -43,12 +46,13 @@ def greedy(paths: list[Path], sets: dict, size: int, tta: bool) -> tuple[list[Pa
         raise UsageError(f"the checkpoints are different presets ({', '.join(sorted({m.name for m in models}))})")
     weights = [model.get_weights() for model in models]
     work = models[0]
-    alone = {path: soup_score([w], work, sets, size, tta) for path, w in zip(paths, weights)}
+    passes = (size, tta, extra_sizes, upsampling)
+    alone = {path: soup_score([w], work, sets, *passes) for path, w in zip(paths, weights)}
     start_score, start_maps, truths = alone[paths[0]]
     steps = [{"checkpoint": str(paths[0]), "alone": start_score, "soup": start_score, "kept": True}]
     kept, best, best_maps = [0], start_score, start_maps
     for index in sorted(range(1, len(paths)), key=lambda i: -alone[paths[i]][0]):
-        score, maps, _ = soup_score([weights[i] for i in kept + [index]], work, sets, size, tta)
+        score, maps, _ = soup_score([weights[i] for i in kept + [index]], work, sets, *passes)
         keep = score >= best
         steps.append({"checkpoint": str(paths[index]), "alone": alone[paths[index]][0], "soup": score, "kept": keep})
         print(f"{paths[index]}: alone {alone[paths[index]][0]:.2f}, in the soup {score:.2f} "
@@ -81,8 +85,9 @@ def main(argv=None) -> int:
                              "afterwards with bench/compare_models.py --test-sets")
         for path in args.models:
             check_keras_file(path)
-        kept, steps, maps = greedy(args.models, validation_sets(args.data), args.size, args.tta)
-        print(f"at {args.size} px, {'flip TTA' if args.tta else 'no TTA'}; mean IoU over every validation photo\n")
+        kept, steps, maps = greedy(args.models, validation_sets(args.data), args.size, args.tta, args.extra_size,
+                                   args.upsample)
+        print(f"at {passes_text(args)}; mean IoU over every validation photo\n")
         print(steps_table(steps) + "\n")
         if len(kept) == 1:
             print(f"no checkpoint improves {args.models[0]}: no soup written")

@@ -116,8 +116,11 @@ def table(rows: list[dict], own: tuple[int, int]) -> str:
     return "\n".join(lines)
 
 
-def make_maps(model, sets: dict[str, str], sizes: list[int], flip_tta: bool) -> tuple[dict, dict]:
-    """{set: {size: [float16 map per photo]}} and {set: [truth per photo]}."""
+def make_maps(model, sets: dict[str, str], sizes: list[int], flip_tta: bool, extra_sizes=(),
+              upsampling: str = "bilinear") -> tuple[dict, dict]:
+    """{set: {size: [float16 map per photo]}} and {set: [truth per photo]}. `extra_sizes` add passes averaged in at
+    each size before the map goes back to the photo's size by `upsampling`, as the page runs the photo model
+    (greenscreen.predict.person_probabilities)."""
     from greenscreen.evaluate import open_data
     from greenscreen.model import with_input_size
     from greenscreen.predict import person_probabilities
@@ -131,8 +134,10 @@ def make_maps(model, sets: dict[str, str], sizes: list[int], flip_tta: bool) -> 
     maps = {name: {} for name in sets}
     for size in sizes:
         sized = with_input_size(model, (size, size))
+        extra_models = [with_input_size(model, (extra, extra)) for extra in extra_sizes]
         for name in sets:
-            found = person_probabilities(sized, photos[name], flip_tta=flip_tta, fixed_batch=True)
+            found = person_probabilities(sized, photos[name], flip_tta=flip_tta, fixed_batch=True,
+                                         extra_models=extra_models, upsampling=upsampling)
             maps[name][size] = [probability.astype(np.float16) for probability in found]
         print(f"{size} px: done", file=sys.stderr, flush=True)
     return maps, truths

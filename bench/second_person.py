@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.compare_models import add_models_and_size, check_models_and_size  # noqa: E402
+from bench.compare_models import add_models_and_size, check_models_and_size, passes_text  # noqa: E402
 from bench.input_sizes import card_sets, paired, validation_sets  # noqa: E402
 from greenscreen.second_person import DROPPED, build_composites, composite_scores, load_pairs  # noqa: E402
 
@@ -112,19 +112,22 @@ def main(argv=None) -> int:
         photos = [photo for photo, _, _ in composites]
         per_model = {}
         for path in args.models:
-            model = with_input_size(load_model_file(path), (args.size, args.size))
-            maps = person_probabilities(model, photos, flip_tta=args.tta, fixed_batch=True)
+            model = load_model_file(path)
+            maps = person_probabilities(with_input_size(model, (args.size, args.size)), photos, flip_tta=args.tta,
+                                        fixed_batch=True, upsampling=args.upsample,
+                                        extra_models=[with_input_size(model, (n, n)) for n in args.extra_size])
             per_model[str(path)] = composite_scores(maps, composites)
         for variant in args.mediapipe:
             per_model[f"mediapipe-selfie-{variant}"] = composite_scores(
                 mediapipe_maps(composites, variant, args.mediapipe_python), composites)
         rows = score_models(per_model)
         print(f"{len(composites)} composites ({mains_name} + a COCO-120 person; {left_out} left out, the second "
-              f"person hidden), at {args.size} px, {'flip TTA' if args.tta else 'no TTA'}; Δ: composite by "
+              f"person hidden), at {passes_text(args)}; Δ: composite by "
               f"composite against {args.models[0]}, (composites +/− over 0.5 points)\n")
         print(table(rows))
         if args.json:
-            args.json.write_text(json.dumps({"size": args.size, "tta": args.tta, "left_out": left_out, "rows": rows}, indent=1))
+            args.json.write_text(json.dumps({"size": args.size, "extra_sizes": args.extra_size, "upsampling": args.upsample,
+                                               "tta": args.tta, "left_out": left_out, "rows": rows}, indent=1))
         return 0
 
     return run_command(run)

@@ -42,11 +42,19 @@ def test_the_bench_compares_two_checkpoints(tiny_run, validation_data, tmp_path,
     assert [row["model"] for row in rows] == models
     assert rows[0]["sets"]["COCO-120"]["n"] == 3 and rows[1]["sets"]["held portraits"]["n"] == 2
     assert "(reference)" in capsys.readouterr().out
+    # As the page runs the photo model: a second pass averaged in, the map upsampled by the guided filter.
+    page = tmp_path / "page.json"
+    assert compare_models.main([*models, "--size", "32", "--extra-size", "64", "--upsample", "guided", "--no-tta",
+                                "--data", str(data), "--json", str(page)]) == 0
+    record = json.loads(page.read_text())
+    assert record["extra_sizes"] == [64] and record["upsampling"] == "guided"
+    assert record["rows"][0]["sets"]["COCO-120"]["miou"] != rows[0]["sets"]["COCO-120"]["miou"]
+    assert "at 32 px + 64 px, no TTA, guided edge" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("extra", [["--size", "100"], ["--size", "32"]])
+@pytest.mark.parametrize("extra", [["--size", "100"], ["--size", "32"], ["--size", "32", "--extra-size", "50"]])
 def test_a_size_off_the_stride_or_a_single_model_is_one_line(tiny_run, tmp_path, capsys, extra):
-    models = [str(tiny_run.path / "best.keras")] * (2 if extra[1] == "100" else 1)
+    models = [str(tiny_run.path / "best.keras")] * (1 if extra == ["--size", "32"] else 2)
     assert compare_models.main([*models, *extra, "--data", str(tmp_path)]) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "error:" in error

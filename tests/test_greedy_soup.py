@@ -33,7 +33,7 @@ def test_candidates_go_in_by_their_own_score_and_stay_only_when_the_soup_gains(m
     values = {"start": 2.0, "far": 100.0, "near": 3.0, "good": 4.0}
     monkeypatch.setattr("greenscreen.cli_common.load_model_file", lambda path: OneWeight(values[str(path)]))
 
-    def score(weight_lists, model, sets, size, tta):  # best at a mean weight of 3
+    def score(weight_lists, model, sets, size, tta, extra_sizes, upsampling):  # best at a mean weight of 3
         from greenscreen.average import average_weights
 
         mean = float(average_weights(weight_lists)[0][0])

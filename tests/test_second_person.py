@@ -107,4 +107,4 @@ def test_mistakes_are_one_line_errors(tiny_run, validation_data, tmp_path, capsy
     assert second_person.main([model, "--size", "32", "--no-tta", "--data", str(validation_data), "--mediapipe",
                                "general", "--mediapipe-python", str(tmp_path / "none")]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
-    assert len(errors) == 2 and "multiple of 32" in errors[0] and "MediaPipe's own venv" in errors[1]
+    assert len(errors) == 2 and "multiples of 32" in errors[0] and "MediaPipe's own venv" in errors[1]
