@@ -79,7 +79,7 @@ def shipped_stages(model_path: Path) -> list[dict]:
         raise UsageError(f"{model_card} is not a model card ({first_line(error)})") from None
     if not stages:
         raise UsageError(f"{model_card} records no training stages: ship the run folder the model came from instead")
-    return stages
+    return [card.corrected_stage(stage) for stage in stages]
 
 
 RUN_CHECKPOINTS = ("best.keras", "last.keras", "tail.keras")

@@ -130,6 +130,14 @@ def test_a_shipped_model_ships_again_with_the_stages_its_card_recorded(tmp_path)
     (tmp_path / "photo.keras").write_bytes(b"")
     (tmp_path / "photo.card.json").write_text(json.dumps({"training": {"stages": stages}}))
     assert ship.weights_and_stages(tmp_path / "photo.keras") == (tmp_path / "photo.keras", stages)
+    # A card written before the encoder wording was fixed gets it fixed when the model ships again.
+    old = [{"run": "runs/live-cpu-1", "starts_from": "ImageNet encoder + fresh up path",
+            "encoder": "ImageNet weights, frozen up to all"},
+           {"run": "runs/live-cpu-2", "starts_from": "runs/live-cpu-1/best.keras",
+            "encoder": "ImageNet weights, frozen up to stride 4"}]
+    (tmp_path / "photo.card.json").write_text(json.dumps({"training": {"stages": old}}))
+    _, again = ship.weights_and_stages(tmp_path / "photo.keras")
+    assert again[0] == old[0] and again[1]["encoder"] == "from the starting checkpoint, frozen up to stride 4"
 
 
 @pytest.mark.parametrize("card_text, message", [
