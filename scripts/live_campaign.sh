@@ -57,6 +57,11 @@
 #   of every epoch. The mean of epochs 1-21 against the shipped model: held portraits +0.02 [-0.09, +0.14], COCO-120
 #   -1.37 [-2.52, -0.44], a second person -3.7 points kept: the new teacher's maps did not carry its second-person
 #   gain over (the training photos hold few bystanders), and COCO fell, so the stage was stopped.
+# - live-cpu-blend-224 (2026-12-05, records only): live-cpu-paste-224 again with --paste-blend (the pasted person's
+#   outline feathered, colours pulled toward the sample's) and seed 7, 24 epochs, 57 min. The mean of all 24 against
+#   the shipped model: held portraits -0.18 [-0.40, +0.01], COCO-120 -0.83 [-2.09, +0.38], a second person +12.2
+#   points kept; its soup with the shipped model -0.06 / -0.36 / +5.9, more photos below 80 on both sets. The
+#   blend that kept the photo model's COCO-120 failures level does not help the small model: not shipped.
 # SIGTERM stops training after its current step (last.keras is the last finished epoch); the next call resumes.
 # runs/ is not committed, so `save` keeps what a later session needs (config, state, log, best and last
 # checkpoints) in models/campaign/STAGE/, and a fresh checkout restores them from there first.
