@@ -93,12 +93,12 @@ def paste_person(photo: np.ndarray, matte: np.ndarray, donor: np.ndarray, donor_
         placed[rows, cols] = match_colours(placed[rows, cols], shows[rows, cols], photo, rng.uniform(*config.colour_pull))
         alpha = feathered(shows, rows, cols, rng.uniform(*config.feather), hidden=matte == 1 if behind else None)
         photo += alpha[..., None] * (placed - photo)
+        soft = None if soft is None else np.maximum(soft, alpha)  # the feather is a soft target too
     else:
-        alpha = shows.astype(np.float32)
         photo[shows] = placed[shows]
+        soft = None if soft is None else soft.copy()
     matte[shows] = 1
     if soft is not None:
-        soft = np.maximum(soft, alpha)
         soft[shows] = 1.0
     return photo, matte, soft
 
